@@ -1,0 +1,213 @@
+"""The one cattrs converter that turns the API's JSON into records and back, and `UNSET`.
+
+Rules, applied to every attrs record (built once, at import):
+
+- Wire names: `id` is `_id`; other attributes are the camelCase of their snake_case name,
+  unless the field's metadata names its wire key (`attrs.field(metadata={"wire": ...})`).
+- The API is sparse: a missing key takes the attribute's default; unknown keys are ignored.
+- Scalars are strict: `"1"` is not an int, `1` is not a str, `0` is not a bool.
+- A `null` where a collection is expected reads as an empty collection.
+- `datetime` travels as Unix seconds (int or float) and is always aware UTC; `timedelta`
+  travels as seconds.
+- A field typed `SomeStrEnum | str` keeps unknown values as plain strings.
+- Unstructuring omits attributes that still hold their default, so sparse stays sparse.
+
+Structuring runs a converter without detailed validation (fast); only when it fails is
+the payload structured again by a twin with detailed validation, for readable paths.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import types
+import typing
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, TypeVar, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory, mapping_structure_factory
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+__all__ = ["UNSET", "StructureFailure", "Unset", "structure", "unstructure", "wire_name"]
+
+T = TypeVar("T")
+
+
+class Unset(enum.Enum):
+    """The type of `UNSET`: "leave this field unchanged" (distinct from `None`, "clear it")."""
+
+    UNSET = "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: Default of every optional request argument: the key is not sent at all.
+UNSET: Final = Unset.UNSET
+
+
+class StructureFailure(ValueError):
+    """A payload did not fit the record type; the message lists the readable paths."""
+
+
+def wire_name(field: attrs.Attribute[Any]) -> str:
+    """Return the JSON key of a record attribute."""
+    explicit = field.metadata.get("wire")
+    if explicit is not None:
+        return str(explicit)
+    if field.name == "id":
+        return "_id"
+    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), field.name)
+
+
+def _strict(kind: type) -> Callable[[Any, Any], Any]:
+    """Build a hook accepting exactly `kind` (and int for float); bool is never a number."""
+    if kind is float:
+
+        def structure_float(value: Any, _: Any) -> float:
+            if type(value) is float:
+                return value
+            if type(value) is int:
+                return float(value)
+            raise TypeError(f"expected a number, got {type(value).__name__}")
+
+        return structure_float
+
+    def structure_exact(value: Any, _: Any) -> Any:
+        if type(value) is kind:
+            return value
+        raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+
+    return structure_exact
+
+
+def _seconds(value: Any) -> float:
+    if type(value) is int or type(value) is float:
+        return value
+    raise TypeError(f"expected seconds as a number, got {type(value).__name__}")
+
+
+def _structure_datetime(value: Any, _: Any) -> datetime:
+    return datetime.fromtimestamp(_seconds(value), UTC)
+
+
+def _unstructure_datetime(value: datetime) -> int | float:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: give it a timezone (e.g. UTC)")
+    return _whole(value.timestamp())
+
+
+def _whole(seconds: float) -> int | float:
+    return int(seconds) if seconds == int(seconds) else seconds
+
+
+def _open_enum_kind(tp: Any) -> type[enum.StrEnum] | None:
+    """Return E for `E | str` or `E | str | None` with E a `StrEnum`, else `None`."""
+    if get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    args = set(get_args(tp)) - {type(None)}
+    if len(args) != 2 or str not in args:
+        return None
+    (kind,) = args - {str}
+    return kind if isinstance(kind, type) and issubclass(kind, enum.StrEnum) else None
+
+
+def _open_enum_hook(tp: Any) -> Callable[[Any, Any], Any]:
+    members = typing.cast(type[enum.StrEnum], _open_enum_kind(tp))._value2member_map_
+    nullable = type(None) in get_args(tp)
+
+    def structure_open_enum(value: Any, _: Any) -> Any:
+        if isinstance(value, str):
+            return members.get(value, value)
+        if value is None and nullable:
+            return None
+        raise TypeError(f"expected str, got {type(value).__name__}")
+
+    return structure_open_enum
+
+
+def _is_tuple(tp: Any) -> bool:
+    args = get_args(tp)
+    return get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _is_dict(tp: Any) -> bool:
+    return get_origin(tp) is dict
+
+
+def _null_is_empty(
+    expected: type, empty: Any, inner: Callable[[Any, Any], Any]
+) -> Callable[[Any, Any], Any]:
+    """Wrap a collection hook: `null` reads as empty, and a wrong container type raises."""
+
+    def structure_collection(value: Any, tp: Any) -> Any:
+        if value is None:
+            return empty
+        if not isinstance(value, expected):
+            raise TypeError(f"expected {expected.__name__}, got {type(value).__name__}")
+        return inner(value, tp)
+
+    return structure_collection
+
+
+def _make_converter(*, detailed: bool) -> cattrs.Converter:
+    conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
+    for kind in (str, int, float, bool):
+        conv.register_structure_hook(kind, _strict(kind))
+    conv.register_unstructure_hook(enum.StrEnum, str)
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_unstructure_hook(datetime, _unstructure_datetime)
+    conv.register_structure_hook(timedelta, lambda v, _: timedelta(seconds=_seconds(v)))
+    conv.register_unstructure_hook(timedelta, lambda v: _whole(v.total_seconds()))
+    conv.register_structure_hook_factory(
+        lambda tp: _open_enum_kind(tp) is not None, _open_enum_hook
+    )
+    conv.register_structure_hook_factory(
+        _is_tuple,
+        lambda tp: _null_is_empty(list, (), homogenous_tuple_structure_factory(tp, conv)),
+    )
+    conv.register_structure_hook_factory(
+        _is_dict, lambda tp: _null_is_empty(dict, {}, mapping_structure_factory(tp, conv))
+    )
+
+    def renames(cls: type) -> dict[str, Any]:
+        fields = attrs.fields(cls)
+        return {f.name: override(rename=wire_name(f)) for f in fields if wire_name(f) != f.name}
+
+    conv.register_structure_hook_factory(
+        attrs.has, lambda cls: make_dict_structure_fn(cls, conv, **renames(cls))
+    )
+    conv.register_unstructure_hook_factory(
+        attrs.has,
+        lambda cls: make_dict_unstructure_fn(
+            cls, conv, _cattrs_omit_if_default=True, **renames(cls)
+        ),
+    )
+    return conv
+
+
+_fast = _make_converter(detailed=False)
+_detailed = _make_converter(detailed=True)
+
+
+def structure(data: Any, tp: type[T] | Any) -> T:
+    """Structure JSON data into `tp`; raise `StructureFailure` naming every bad path."""
+    try:
+        return _fast.structure(data, tp)  # type: ignore[no-any-return]
+    except Exception:  # noqa: S110 - any failure is diagnosed again, with paths, just below
+        pass
+    try:
+        return _detailed.structure(data, tp)  # type: ignore[no-any-return]
+    except Exception as exc:
+        raise StructureFailure("; ".join(cattrs.transform_error(exc))) from exc
+
+
+def unstructure(value: Any) -> Any:
+    """Turn records (and collections of them) into JSON-ready data with wire names."""
+    return _fast.unstructure(value)

@@ -1,0 +1,186 @@
+"""The exception tree of cubicl_async and the table that maps HTTP statuses onto it.
+
+    CubiclError
+    ├── ConfigurationError      bad constructor input (no token, bad option)  (also ValueError)
+    ├── ClientStateError        used after aclose(), or from another event loop (also RuntimeError)
+    ├── DecodeError             a 2xx body that is not JSON or does not fit the records
+    ├── APIConnectionError      the request got no HTTP answer (chained from the httpx error)
+    │   └── APITimeoutError
+    └── APIError                any non-2xx answer
+        ├── BadRequestError          400
+        ├── AuthenticationError      401
+        ├── PermissionDeniedError    403
+        ├── NotFoundError            404
+        ├── MethodNotAllowedError    405
+        ├── TeapotError              418
+        ├── InvalidRequestError      422
+        ├── RateLimitError           429  (retry_after)
+        └── ServerError              5xx
+
+An unknown 4xx is a plain `APIError`. No message or attribute ever holds the token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientStateError",
+    "ConfigurationError",
+    "CubiclError",
+    "DecodeError",
+    "InvalidRequestError",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "TeapotError",
+]
+
+
+class CubiclError(Exception):
+    """Root of every exception raised by cubicl_async."""
+
+    #: How many retries were made before this error was raised (0 if none).
+    retries_taken: int = 0
+
+
+class ConfigurationError(CubiclError, ValueError):
+    """The client was configured with a missing or invalid option."""
+
+
+class ClientStateError(CubiclError, RuntimeError):
+    """The client cannot be used now: it is closed, or bound to another event loop."""
+
+
+class DecodeError(CubiclError):
+    """A successful answer whose body is not JSON or does not fit the expected records."""
+
+    def __init__(
+        self, message: str, *, body: bytes, method: str, url: str, request_id: str | None
+    ) -> None:
+        super().__init__(message)
+        #: The raw body as received.
+        self.body = body
+        #: The HTTP method of the request.
+        self.method = method
+        #: The URL of the request (it never holds the token).
+        self.url = url
+        #: The server's request id (`X-Request-Id`), if it sent one.
+        self.request_id = request_id
+
+
+class APIConnectionError(CubiclError):
+    """The request got no HTTP answer: connection refused, reset, or dropped mid-answer."""
+
+    def __init__(self, message: str, *, method: str, url: str) -> None:
+        super().__init__(message)
+        #: The HTTP method of the request.
+        self.method = method
+        #: The URL of the request (it never holds the token).
+        self.url = url
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, read, write or pool)."""
+
+
+class APIError(CubiclError):
+    """The server answered with a non-2xx status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any,
+        method: str,
+        url: str,
+        request_id: str | None,
+    ) -> None:
+        super().__init__(message)
+        #: The HTTP status code.
+        self.status_code = status_code
+        #: The decoded JSON body, or the raw text when it is not JSON.
+        self.body = body
+        #: The application error code (`code` in the body), when the server sent one.
+        self.code: int | None = None
+        if isinstance(body, dict) and isinstance(body.get("code"), int):
+            self.code = body["code"]
+        #: The server's message, or the reason phrase when the body has none.
+        self.message = message
+        #: The HTTP method of the request.
+        self.method = method
+        #: The URL of the request (it never holds the token).
+        self.url = url
+        #: The server's request id (`X-Request-Id`), if it sent one.
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        code = f" (code {self.code})" if self.code is not None else ""
+        return f"{self.status_code}{code} on {self.method} {self.url}: {self.message}"
+
+
+class BadRequestError(APIError):
+    """400: parameters are missing or malformed."""
+
+
+class AuthenticationError(APIError):
+    """401: the token is missing or invalid."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the token's user lacks the permission (also: storage full on upload)."""
+
+
+class NotFoundError(APIError):
+    """404: the resource does not exist."""
+
+
+class MethodNotAllowedError(APIError):
+    """405: wrong HTTP method for the path."""
+
+
+class TeapotError(APIError):
+    """418: the API's joke status ("No Coffee"); never expected in practice."""
+
+
+class InvalidRequestError(APIError):
+    """422: a well-formed request that makes no sense for the current data."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests, and the retries allowed were used up or the wait was too long."""
+
+    #: Seconds the server asked to wait (`Retry-After`), if it said.
+    retry_after: float | None = None
+
+
+class ServerError(APIError):
+    """5xx: a failure on the server's side."""
+
+
+#: The class raised for each documented status; 5xx not listed map to `ServerError`.
+STATUS_ERRORS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    405: MethodNotAllowedError,
+    418: TeapotError,
+    422: InvalidRequestError,
+    429: RateLimitError,
+}
+
+
+def error_class(status_code: int) -> type[APIError]:
+    """Return the exception class for a non-2xx status."""
+    if status_code >= 500:
+        return ServerError
+    return STATUS_ERRORS.get(status_code, APIError)

@@ -1,0 +1,369 @@
+"""Projects ("groups" in the API): their records, the `client.projects` resource, and DAG walks.
+
+Projects form a DAG: a project may have several parents, and nothing in the API rules out
+a cycle. Every walk here yields each project once, never loops, and uses as few requests
+as the API allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import enum
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Final, Literal
+
+import attrs
+
+from ._wire import Requester, check_id
+
+__all__ = [
+    "DEFAULT_TASK_STATES",
+    "PermissionLevel",
+    "PermissionLevels",
+    "Project",
+    "ProjectNode",
+    "ProjectPermissions",
+    "ProjectTree",
+    "Projects",
+    "TaskState",
+    "TaskStateType",
+]
+
+
+class TaskStateType(enum.StrEnum):
+    """The category of a task state; unknown categories are kept as plain strings."""
+
+    WAITING = "waiting"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    SUSPENDED = "suspended"
+
+
+class PermissionLevel(enum.StrEnum):
+    """A permission level, lowest first; each feature uses a subset of this one scale.
+
+    `tasks`: none..manage; `files`: none, view, edit, manage; `gantt`: none, view, edit;
+    `reports`: none, view. Unknown levels are kept as plain strings.
+    """
+
+    NONE = "none"
+    VIEW = "view"
+    CONTRIBUTE = "contribute"
+    EDIT = "edit"
+    MANAGE = "manage"
+
+
+@attrs.frozen(kw_only=True)
+class TaskState:
+    """A state a task of the project can be in."""
+
+    #: The stored state name, the value of `Task.state` (e.g. `cb_waiting`).
+    name: str
+    #: The state's category.
+    type: TaskStateType | str | None = None
+    #: Background colour, hex.
+    color: str | None = None
+    #: Text colour, hex.
+    text_color: str | None = None
+    #: Whether a task created without a state gets this one.
+    is_default: bool = False
+
+
+#: The states of a project that does not customise them (its `taskStates` key is absent).
+DEFAULT_TASK_STATES: Final = (
+    TaskState(name="cb_waiting", type=TaskStateType.WAITING, color="#f39c12", text_color="#fff",
+              is_default=True),
+    TaskState(name="cb_active", type=TaskStateType.ACTIVE, color="#2ecc71", text_color="#fff"),
+    TaskState(name="cb_completed", type=TaskStateType.COMPLETED, color="#d8d8d8",
+              text_color="#333"),
+    TaskState(name="cb_suspended", type=TaskStateType.SUSPENDED, color="#7d5fff",
+              text_color="#fff"),
+)  # fmt: skip
+
+
+@attrs.frozen(kw_only=True)
+class PermissionLevels:
+    """One permission level per main feature of a project."""
+
+    #: Tasks, Calendar and Time Chart pages.
+    tasks: PermissionLevel | str | None = None
+    #: Files page.
+    files: PermissionLevel | str | None = None
+    #: Gantt chart.
+    gantt: PermissionLevel | str | None = None
+    #: Reports page.
+    reports: PermissionLevel | str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ProjectPermissions:
+    """A project's customised permissions."""
+
+    #: Levels for the project's members.
+    members: PermissionLevels | None = None
+    #: Levels for organization users who are not members.
+    everybody: PermissionLevels | None = None
+    #: Per-user overrides, by user id.
+    users: dict[str, PermissionLevels] = attrs.field(factory=dict)
+
+
+@attrs.frozen(kw_only=True)
+class Project:
+    """A project ("group"); lists of ids are empty, never `None`, when the API omits them."""
+
+    #: The project id (`_id`).
+    id: str
+    #: Display name.
+    name: str | None = None
+    #: Parent project ids; several are allowed, the organization's main project has none.
+    parents: tuple[str, ...] = ()
+    #: Admin user ids.
+    admins: tuple[str, ...] = ()
+    #: Member user ids.
+    members: tuple[str, ...] = ()
+    #: Child project ids.
+    groups: tuple[str, ...] = ()
+    #: The project's task states: the four `DEFAULT_TASK_STATES` unless customised.
+    task_states: tuple[TaskState, ...] = DEFAULT_TASK_STATES
+    #: Customised permissions, or `None` when the project uses the defaults.
+    perms: ProjectPermissions | None = None
+
+    @property
+    def has_custom_task_states(self) -> bool:
+        """Whether the project defines its own task states (the API sent `taskStates`)."""
+        return self.task_states is not DEFAULT_TASK_STATES
+
+    @property
+    def default_state(self) -> TaskState | None:
+        """The state a new task gets when created without one."""
+        return next((s for s in self.task_states if s.is_default), None) or next(
+            iter(self.task_states), None
+        )
+
+
+@attrs.frozen
+class ProjectNode:
+    """A project reached by a walk.
+
+    `depth` counts from the walk's start: the children of `root=` are at depth 1 (the root
+    itself is not yielded); without a root, the organization's top projects are at depth 1.
+    `path` holds the ids from depth 1 down to this project, so `len(path) == depth`.
+    """
+
+    #: The project.
+    project: Project
+    #: Distance from the walk's start (at least 1).
+    depth: int
+    #: Ids from the first level down to `project.id`.
+    path: tuple[str, ...]
+
+
+class ProjectTree:
+    """An in-memory view of a project DAG: children, parents, ancestors and descendants.
+
+    Links leading outside the fetched projects are ignored. `str(tree)` renders it as text;
+    a project with several parents is drawn under each, its subtree once.
+    """
+
+    def __init__(self, projects: Iterable[Project], roots: Iterable[str] | None = None) -> None:
+        self._projects: dict[str, Project] = {}
+        for project in projects:
+            self._projects.setdefault(project.id, project)
+        self._children: dict[str, list[str]] = {pid: [] for pid in self._projects}
+        self._parents: dict[str, list[str]] = {pid: [] for pid in self._projects}
+        for project in self._projects.values():
+            links = [(parent, project.id) for parent in project.parents]
+            links += [(project.id, child) for child in project.groups]
+            for parent, child in links:
+                if parent in self._projects and child in self._projects:
+                    _append_new(self._children[parent], child)
+                    _append_new(self._parents[child], parent)
+        if roots is None:
+            roots = [pid for pid, parents in self._parents.items() if not parents]
+        #: Ids of the top projects: those with no parent among the fetched ones.
+        self.roots: tuple[str, ...] = tuple(pid for pid in roots if pid in self._projects)
+
+    def __getitem__(self, project_id: str) -> Project:
+        return self._projects[project_id]
+
+    def __contains__(self, project_id: object) -> bool:
+        return project_id in self._projects
+
+    def __iter__(self) -> Iterator[Project]:
+        return iter(self._projects.values())
+
+    def __len__(self) -> int:
+        return len(self._projects)
+
+    def children(self, project_id: str) -> list[Project]:
+        """Return the project's direct children."""
+        return [self._projects[c] for c in self._children[project_id]]
+
+    def parents(self, project_id: str) -> list[Project]:
+        """Return the project's direct parents."""
+        return [self._projects[p] for p in self._parents[project_id]]
+
+    def descendants(self, project_id: str) -> list[Project]:
+        """Return every project below this one, each once, nearest first."""
+        return [self._projects[p] for p in _reach(self._children, project_id)]
+
+    def ancestors(self, project_id: str) -> list[Project]:
+        """Return every project above this one, each once, nearest first."""
+        return [self._projects[p] for p in _reach(self._parents, project_id)]
+
+    def nodes(self, max_depth: int | None = None) -> Iterator[ProjectNode]:
+        """Yield every project once, breadth first, at its shortest depth from the roots.
+
+        Projects not reachable from a root (a cycle with no way in) follow at depth 1.
+        """
+        seen: set[str] = set()
+        starts = list(self.roots) + [pid for pid in self._projects if pid not in self.roots]
+        for start in starts:
+            if start in seen:
+                continue
+            seen.add(start)
+            queue: deque[tuple[str, tuple[str, ...]]] = deque([(start, (start,))])
+            while queue:
+                pid, trail = queue.popleft()
+                yield ProjectNode(self._projects[pid], len(trail), trail)
+                if max_depth is not None and len(trail) >= max_depth:
+                    continue
+                for child in self._children[pid]:
+                    if child not in seen:
+                        seen.add(child)
+                        queue.append((child, (*trail, child)))
+
+    def render(self) -> str:
+        """Draw the DAG as an indented text tree."""
+        lines: list[str] = []
+        drawn: set[str] = set()
+
+        def draw(pid: str, prefix: str, last: bool, top: bool, above: frozenset[str]) -> None:
+            project = self._projects[pid]
+            branch = "" if top else ("└── " if last else "├── ")
+            note = ""
+            if pid in above:
+                note = "  (cycle)"
+            elif pid in drawn and self._children[pid]:
+                note = "  (see above)"
+            lines.append(f"{prefix}{branch}{project.name or pid}{note}")
+            if note:
+                return
+            drawn.add(pid)
+            kids = self._children[pid]
+            inner = prefix if top else prefix + ("    " if last else "│   ")
+            for i, kid in enumerate(kids):
+                draw(kid, inner, i == len(kids) - 1, False, above | {pid})
+
+        for node in self.nodes(max_depth=1):
+            draw(node.project.id, "", True, True, frozenset())
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"<ProjectTree {len(self)} projects, {len(self.roots)} roots>"
+
+
+def _append_new(items: list[str], item: str) -> None:
+    if item not in items:
+        items.append(item)
+
+
+def _reach(links: dict[str, list[str]], start: str) -> list[str]:
+    seen, order, queue = {start}, [], deque(links[start])
+    while queue:
+        pid = queue.popleft()
+        if pid not in seen:
+            seen.add(pid)
+            order.append(pid)
+            queue.extend(links[pid])
+    return order
+
+
+class Projects:
+    """`client.projects`: list and walk the organization's projects (API: `/groups`)."""
+
+    def __init__(self, client: Requester) -> None:
+        self._client = client
+
+    async def list(
+        self, parent: str | None = None, *, recursive: bool = False
+    ) -> builtins.list[Project]:
+        """Return projects, each once.
+
+        Without `parent`: every project of the organization the token's user can see.
+        With `parent`: its children, or with `recursive=True` all its descendants.
+        """
+        params: dict[str, str | bool] = {}
+        if parent is not None:
+            params = {"parent": check_id("parent", parent), "recursive": recursive}
+        projects: builtins.list[Project] = await self._client._request(
+            "GET", "groups", params=params, into=list[Project]
+        )
+        return _unique(projects)
+
+    async def iter(
+        self, parent: str | None = None, *, recursive: bool = False
+    ) -> AsyncIterator[Project]:
+        """Iterate over the projects `list()` returns."""
+        for project in await self.list(parent, recursive=recursive):
+            yield project
+
+    async def tree(self, root: str | None = None) -> ProjectTree:
+        """Fetch a whole DAG in one request: the organization's, or everything under `root`."""
+        if root is None:
+            return ProjectTree(await self.list())
+        projects = await self.list(root, recursive=True)
+        tops = [p.id for p in projects if root in p.parents]
+        return ProjectTree(projects, roots=tops)
+
+    async def walk(
+        self,
+        root: str | None = None,
+        *,
+        max_depth: int | None = None,
+        mode: Literal["subtree", "levels"] = "subtree",
+    ) -> AsyncIterator[ProjectNode]:
+        """Yield every project under `root` (or in the organization) once, breadth first.
+
+        Each node carries its depth (children of `root` at 1) and its path. `mode="subtree"`
+        fetches everything in one request (`recursive=true`); `mode="levels"` fetches one
+        level at a time, the children of a level concurrently through the throttle, and
+        stops at `max_depth`, which saves requests on a wide, deep organization.
+        """
+        if max_depth is not None and max_depth < 1:
+            raise ValueError(f"max_depth must be at least 1, got {max_depth}")
+        if mode == "subtree" or root is None:
+            for node in (await self.tree(root)).nodes(max_depth):
+                yield node
+            return
+        if mode != "levels":
+            raise ValueError(f"mode must be 'subtree' or 'levels', got {mode!r}")
+        seen = {root}
+        level: builtins.list[tuple[str, ...]] = [()]
+        depth = 0
+        while level and (max_depth is None or depth < max_depth):
+            depth += 1
+            parents = [trail[-1] if trail else root for trail in level]
+            async with asyncio.TaskGroup() as group:
+                fetches = [group.create_task(self.list(parent)) for parent in parents]
+            next_level: builtins.list[tuple[str, ...]] = []
+            for trail, fetch in zip(level, fetches, strict=True):
+                for child in fetch.result():
+                    if child.id not in seen:
+                        seen.add(child.id)
+                        next_level.append((*trail, child.id))
+                        yield ProjectNode(child, depth, (*trail, child.id))
+            level = next_level
+
+
+def _unique(projects: list[Project]) -> list[Project]:
+    """Drop repeated ids (the API does not promise a descendant appears once)."""
+    unique: dict[str, Project] = {}
+    for project in projects:
+        unique.setdefault(project.id, project)
+    return list(unique.values())

@@ -1,0 +1,101 @@
+"""Pure request arithmetic: paths, query parameters, Retry-After and backoff."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cubicl_async import UNSET, RetryPolicy
+from cubicl_async._wire import encode_params, parse_retry_after, path
+
+
+def test_path_percent_encodes_every_id() -> None:
+    """Ids are quoted with no safe characters, so a slash or '?' cannot change the route."""
+    assert path("tasks/{id}/activities", id="a/b?c d") == "tasks/a%2Fb%3Fc%20d/activities"
+
+
+@pytest.mark.parametrize("bad", ["", None, 3], ids=["empty", "none", "int"])
+def test_path_rejects_an_unusable_id_naming_it(bad: object) -> None:
+    """An empty or non-string id raises ValueError naming the argument."""
+    with pytest.raises(ValueError, match="task_id must be a non-empty id string"):
+        path("tasks/{task_id}", task_id=bad)  # type: ignore[arg-type]
+
+
+def test_encode_params_drops_none_and_unset() -> None:
+    """None and UNSET are not sent at all (httpx would send `key=`)."""
+    assert encode_params({"a": None, "b": UNSET, "c": "x"}) == (("c", "x"),)
+
+
+def test_encode_params_sends_lowercase_booleans() -> None:
+    """Python booleans travel as `true`/`false`, never `True` or `1`."""
+    assert encode_params({"yes": True, "no": False}) == (("yes", "true"), ("no", "false"))
+
+
+def test_encode_params_sends_numbers_dates_and_lists() -> None:
+    """Numbers as text, aware datetimes as Unix seconds, string lists comma-separated."""
+    when = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2)))
+    assert encode_params({"n": 10, "t": when, "f": ["name", "state"]}) == (
+        ("n", "10"),
+        ("t", str(int(when.timestamp()))),
+        ("f", "name,state"),
+    )
+
+
+def test_encode_params_rejects_naive_datetimes() -> None:
+    """A naive datetime is ambiguous, so it raises ValueError naming the parameter."""
+    with pytest.raises(ValueError, match="start: naive datetime"):
+        encode_params({"start": datetime(2024, 1, 1)})  # noqa: DTZ001 - the point of the test
+
+
+def test_encode_params_rejects_unknown_types() -> None:
+    """A value with no query encoding raises TypeError naming the parameter."""
+    with pytest.raises(TypeError, match="weird: cannot send dict"):
+        encode_params({"weird": {"a": 1}})
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("12", 12.0), ("0.25", 0.25), (" 3 ", 3.0), ("-5", 0.0), (None, None), ("soon", None),
+     ("nan", None)],
+    ids=["int", "fraction", "spaces", "negative", "absent", "garbage", "nan"],
+)  # fmt: skip
+def test_parse_retry_after_seconds(header: str | None, seconds: float | None) -> None:
+    """Delay-seconds are read (fractions tolerated); absent or unreadable gives None."""
+    assert parse_retry_after(header) == seconds
+
+
+def test_parse_retry_after_http_date() -> None:
+    """An HTTP date is turned into the seconds left until it; a past date means zero."""
+    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after("Thu, 01 Jan 2026 12:00:30 GMT", now=now) == 30.0
+    assert parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now=now) == 0.0
+    assert parse_retry_after("Thu, 01 Jan 2026 12:00:30", now=now) == 30.0
+
+
+@given(retry=st.integers(0, 20), rand=st.floats(0, 1))
+def test_backoff_grows_to_its_ceiling_with_bounded_jitter(retry: int, rand: float) -> None:
+    """Backoff is initial*2**n capped at max_delay, less at most 25% of jitter."""
+    policy = RetryPolicy(initial_delay=0.5, max_delay=8.0)
+    nominal = min(0.5 * 2**retry, 8.0)
+    assert 0.75 * nominal <= policy.backoff(retry, rand=rand) <= nominal
+
+
+@given(retry=st.integers(0, 20))
+def test_rate_limit_backoff_is_capped_by_max_retry_after(retry: int) -> None:
+    """The cooldown after a 429 without Retry-After never exceeds max_retry_after."""
+    policy = RetryPolicy(rate_limit_delay=7.5, max_retry_after=60.0)
+    assert policy.rate_limit_backoff(retry, rand=0.0) == min(7.5 * 2**retry, 60.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"max_retries": -1}, {"initial_delay": 0}, {"max_delay": -1.0}, {"max_retry_after": 0}],
+    ids=["negative-retries", "zero-delay", "negative-max", "zero-ceiling"],
+)
+def test_retry_policy_rejects_bad_numbers(kwargs: dict[str, float]) -> None:
+    """A RetryPolicy with a negative or zero setting raises ValueError naming it."""
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        RetryPolicy(**kwargs)  # type: ignore[arg-type]
