@@ -216,24 +216,28 @@ class ProjectTree:
     def nodes(self, max_depth: int | None = None) -> Iterator[ProjectNode]:
         """Yield every project once, breadth first, at its shortest depth from the roots.
 
-        Projects not reachable from a root (a cycle with no way in) follow at depth 1.
+        Projects no root leads to (a cycle with no way in) follow, from depth 1 again.
         """
         seen: set[str] = set()
-        starts = list(self.roots) + [pid for pid in self._projects if pid not in self.roots]
-        for start in starts:
-            if start in seen:
-                continue
-            seen.add(start)
-            queue: deque[tuple[str, tuple[str, ...]]] = deque([(start, (start,))])
+
+        def breadth_first(starts: Iterable[str]) -> Iterator[ProjectNode]:
+            queue: deque[tuple[str, ...]] = deque()
+            for start in starts:
+                seen.add(start)
+                queue.append((start,))
             while queue:
-                pid, trail = queue.popleft()
-                yield ProjectNode(self._projects[pid], len(trail), trail)
-                if max_depth is not None and len(trail) >= max_depth:
-                    continue
-                for child in self._children[pid]:
+                trail = queue.popleft()
+                if max_depth is None or len(trail) <= max_depth:
+                    yield ProjectNode(self._projects[trail[-1]], len(trail), trail)
+                for child in self._children[trail[-1]]:
                     if child not in seen:
                         seen.add(child)
-                        queue.append((child, (*trail, child)))
+                        queue.append((*trail, child))
+
+        yield from breadth_first(self.roots)
+        for pid in self._projects:
+            if pid not in seen:
+                yield from breadth_first([pid])
 
     def render(self) -> str:
         """Draw the DAG as an indented text tree."""
@@ -274,7 +278,10 @@ def _append_new(items: list[str], item: str) -> None:
 
 
 def _reach(links: dict[str, list[str]], start: str) -> list[str]:
-    seen, order, queue = {start}, [], deque(links[start])
+    """Return what `links` lead to from `start`, nearest first (`start` too, on a cycle)."""
+    seen: set[str] = set()
+    order: list[str] = []
+    queue = deque(links[start])
     while queue:
         pid = queue.popleft()
         if pid not in seen:
