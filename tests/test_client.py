@@ -142,13 +142,9 @@ def test_use_from_a_second_event_loop_is_a_clear_error(emu: Emulator, demo: Demo
         await client.projects.list()
 
     async def second() -> None:
-        try:
-            with pytest.raises(ClientStateError, match="event loop"):
-                await client.projects.list()
-        finally:
-            client._closed = False  # reopen only to close the pool it still owns
-            client._loop = asyncio.get_running_loop()
-            await client.aclose()
+        with pytest.raises(ClientStateError, match="event loop"):
+            await client.projects.list()
+        await client.aclose()  # in process: no socket belongs to the first loop
 
     asyncio.run(first())
     asyncio.run(second())
@@ -209,6 +205,18 @@ async def test_a_401_from_a_wrong_token_is_an_authentication_error(
             await client.projects.list()
     assert caught.value.retries_taken == 0
     assert len(emu.requests) == 1
+
+
+async def test_an_error_body_that_is_not_json_is_kept_as_text(
+    client: AsyncCubicl, emu: Emulator
+) -> None:
+    """An HTML error page maps by status; its text is the body, the reason phrase the message."""
+    emu.faults.fail_next(1, 403, body=b"<html>denied</html>")
+    with pytest.raises(cubicl_async.PermissionDeniedError) as caught:
+        await client.projects.list()
+    assert caught.value.body == "<html>denied</html>"
+    assert caught.value.message == "Forbidden"
+    assert caught.value.code is None
 
 
 async def test_malformed_json_raises_decode_error_with_the_body(

@@ -56,6 +56,13 @@ def test_fractional_timestamps_and_durations_are_tolerated() -> None:
     assert unstructure(stamp) == {"_id": "s", "createdAt": 1.5, "estimatedTime": 90.5}
 
 
+def test_a_timestamp_that_is_not_a_number_is_refused() -> None:
+    """A date sent as a string (or a bool) is a decode failure, not a guess."""
+    for bad in ("1700000000", True):
+        with pytest.raises(StructureFailure, match=re.escape("@ $.created_at")):
+            structure({"_id": "s", "createdAt": bad}, Stamp)
+
+
 def test_aware_datetimes_in_any_zone_send_the_same_instant() -> None:
     """A datetime in another zone is sent as the Unix seconds of the same instant."""
     local = datetime(1970, 1, 1, 2, 0, 0, tzinfo=timezone(timedelta(hours=2)))
@@ -128,6 +135,7 @@ def test_unknown_enum_values_stay_plain_strings() -> None:
     assert states[0].type is TaskStateType.WAITING
     assert states[1].type == "blocked"
     assert type(states[1].type) is str
+    assert structure({"name": "c", "type": None}, TaskState).type is None
     perms = structure({"_id": "p", "perms": {"everybody": {"tasks": "view"}}}, Project).perms
     assert perms is not None
     assert perms.everybody is not None
