@@ -1,6 +1,6 @@
 """cubicl_async: the asyncio SDK for the Cubicl project-management REST API (public names)."""
 
-from ._client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncCubicl
+from ._client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncCubicl, ClientStats
 from ._convert import UNSET, Unset
 from ._errors import (
     APIConnectionError,
@@ -32,7 +32,7 @@ from ._projects import (
     TaskState,
     TaskStateType,
 )
-from ._throttle import RateLimit
+from ._throttle import RateLimit, RateLimiter
 from ._version import __version__
 from ._wire import RetryPolicy
 
@@ -48,6 +48,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ClientStateError",
+    "ClientStats",
     "ConfigurationError",
     "CubiclError",
     "DecodeError",
@@ -64,6 +65,7 @@ __all__ = [
     "Projects",
     "RateLimit",
     "RateLimitError",
+    "RateLimiter",
     "RetryPolicy",
     "ServerError",
     "TaskState",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import os
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
+import attrs
 import httpx
 
 from ._convert import StructureFailure, structure, unstructure
@@ -26,7 +28,7 @@ from ._errors import (
     error_class,
 )
 from ._projects import Projects
-from ._throttle import RateLimit, Throttle
+from ._throttle import RateLimit, RateLimiter
 from ._version import __version__
 from ._wire import (
     IDEMPOTENT_METHODS,
@@ -36,7 +38,7 @@ from ._wire import (
     parse_retry_after,
 )
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncCubicl"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncCubicl", "ClientStats"]
 
 #: Where the API lives unless `base_url=` or `CUBICL_BASE_URL` says otherwise.
 DEFAULT_BASE_URL = "https://cubicl.io/api/v1/"
@@ -50,6 +52,42 @@ _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _TOKEN_SHAPE = re.compile(r"[\x21-\x7e]+")
 
 
+@attrs.define
+class ClientStats:
+    """Counters of a client (shared with its `with_options` copies), for a job's summary."""
+
+    #: HTTP attempts sent, retries included.
+    requests: int = 0
+    #: Attempts that were retries.
+    retries: int = 0
+    #: 429 answers received.
+    rate_limited: int = 0
+    #: Calls that ended in an exception.
+    failed: int = 0
+    #: Seconds spent waiting at the throttle (bucket and cooldown), summed over requests.
+    throttle_wait: float = 0.0
+
+    def __str__(self) -> str:
+        return (
+            f"requests={self.requests} retries={self.retries} 429s={self.rate_limited} "
+            f"failed={self.failed} throttle_wait={self.throttle_wait:.1f}s"
+        )
+
+
+class _Session:
+    """What a client and its `with_options` copies share: pool, limiter, jobs, counters."""
+
+    def __init__(self, http: httpx.AsyncClient | None, limiter: RateLimiter) -> None:
+        self.http = http
+        self.owns_http = http is None
+        self.limiter = limiter
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.slots: asyncio.Semaphore | None = None
+        self.jobs: set[asyncio.Task[Any]] = set()
+        self.closed = False
+        self.stats = ClientStats()
+
+
 class AsyncCubicl:
     """Async client for the Cubicl API.
 
@@ -61,10 +99,14 @@ class AsyncCubicl:
     Args:
         token: API token; defaults to the `CUBICL_TOKEN` environment variable.
         base_url: API root; defaults to `CUBICL_BASE_URL`, then `DEFAULT_BASE_URL`.
-        rate_limit: client-side throttle; `None` turns it off (429 handling stays on).
+        rate_limit: a `RateLimit` for a throttle of this client's own, a `RateLimiter`
+            shared with other clients of the same token, or `None` for no client-side
+            throttle (429 answers are still honoured).
         retry: how failed requests are retried (see `RetryPolicy`).
         timeout: seconds (float) or an `httpx.Timeout`.
         max_concurrency: requests in flight at once; the connection pool has this size.
+            Callers beyond it queue first come, first served. Throughput is at most
+            `max_concurrency / latency`.
         transport: an httpx transport to build our client around (for tests, proxies).
         http_client: an `httpx.AsyncClient` of yours; used as is and never closed by us.
     """
@@ -74,10 +116,10 @@ class AsyncCubicl:
         token: str | None = None,
         *,
         base_url: str | None = None,
-        rate_limit: RateLimit | None = RateLimit(requests=60, period=60.0),  # noqa: B008 - frozen
+        rate_limit: RateLimit | RateLimiter | None = RateLimit(requests=60, period=60.0),  # noqa: B008 - frozen
         retry: RetryPolicy = RetryPolicy(max_retries=2, initial_delay=0.5, max_delay=8.0),  # noqa: B008 - frozen
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        max_concurrency: int = 16,
+        max_concurrency: int = 32,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -95,9 +137,7 @@ class AsyncCubicl:
             raise ConfigurationError("pass transport= or http_client=, not both")
         #: The API root every path is joined to (always ends with "/").
         self.base_url = url.rstrip("/") + "/"
-        #: The client-side rate limit, or `None` when off.
-        self.rate_limit = rate_limit
-        #: The default retry policy; each call may override it.
+        #: The default retry policy of this client.
         self.retry = retry
         #: Requests in flight at most; also the connection pool's size.
         self.max_concurrency = max_concurrency
@@ -108,16 +148,41 @@ class AsyncCubicl:
         }
         self._timeout = timeout
         self._transport = transport
-        self._http = http_client
-        self._owns_http = http_client is None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._bound: tuple[httpx.AsyncClient, asyncio.Semaphore, Throttle] | None = None
-        self._closed = False
+        limiter = rate_limit if isinstance(rate_limit, RateLimiter) else RateLimiter(rate_limit)
+        self._session = _Session(http_client, limiter)
+        self._init_areas()
+
+    def _init_areas(self) -> None:
         #: Projects ("groups" in the API).
         self.projects = Projects(self)
 
+    def with_options(
+        self, *, retry: RetryPolicy | None = None, timeout: float | httpx.Timeout | None = None
+    ) -> AsyncCubicl:
+        """Return a copy with another retry policy or timeout, for some calls only.
+
+        The copy shares everything else: connections, rate limiter, counters and
+        lifetime (closing either closes both).
+        """
+        clone = copy.copy(self)
+        clone.retry = retry or self.retry
+        clone._timeout = timeout if timeout is not None else self._timeout
+        clone._init_areas()
+        return clone
+
+    @property
+    def rate_limiter(self) -> RateLimiter:
+        """The throttle this client's requests pass (its `rate` is the current one)."""
+        return self._session.limiter
+
+    @property
+    def stats(self) -> ClientStats:
+        """Counters of requests, retries, 429s, failures and throttle wait."""
+        return self._session.stats
+
     def __repr__(self) -> str:
-        return f"<AsyncCubicl base_url={self.base_url!r}{' closed' if self._closed else ''}>"
+        closed = " closed" if self._session.closed else ""
+        return f"<AsyncCubicl base_url={self.base_url!r}{closed}>"
 
     async def __aenter__(self) -> Self:
         self._bind()
@@ -132,16 +197,25 @@ class AsyncCubicl:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the client and the connections it owns; calling it again does nothing."""
-        if self._closed:
+        """Close the client; requests still pending fail with `ClientStateError`.
+
+        Calling it again does nothing. A client given as `http_client=` stays open.
+        """
+        session = self._session
+        if session.closed:
             return
-        self._closed = True
-        if self._owns_http and self._http is not None:
-            await self._http.aclose()
+        session.closed = True
+        jobs = list(session.jobs)
+        for job in jobs:
+            job.cancel()
+        if jobs:
+            await asyncio.wait(jobs)
+        if session.owns_http and session.http is not None:
+            await session.http.aclose()
 
     def __del__(self) -> None:
-        http = getattr(self, "_http", None)
-        if getattr(self, "_owns_http", False) and http is not None and not http.is_closed:
+        session = getattr(self, "_session", None)
+        if session and session.owns_http and session.http and not session.http.is_closed:
             warnings.warn(
                 f"{self!r} was not closed; use 'async with' or 'await client.aclose()'",
                 ResourceWarning,
@@ -149,14 +223,15 @@ class AsyncCubicl:
                 stacklevel=1,
             )
 
-    def _bind(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore, Throttle]:
+    def _bind(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
         """Return the loop-bound parts, creating them in the running loop on first use."""
-        if self._closed:
+        session = self._session
+        if session.closed:
             raise ClientStateError("this AsyncCubicl is closed; create a new client")
         loop = asyncio.get_running_loop()
-        if self._bound is None:
-            if self._http is None:
-                self._http = httpx.AsyncClient(
+        if session.loop is None:
+            if session.http is None:
+                session.http = httpx.AsyncClient(
                     transport=self._transport,
                     timeout=self._timeout,
                     limits=httpx.Limits(
@@ -164,18 +239,15 @@ class AsyncCubicl:
                         max_keepalive_connections=self.max_concurrency,
                     ),
                 )
-            self._loop = loop
-            self._bound = (
-                self._http,
-                asyncio.Semaphore(self.max_concurrency),
-                Throttle(self.rate_limit),
-            )
-        elif loop is not self._loop:
+            session.slots = asyncio.Semaphore(self.max_concurrency)
+            session.loop = loop
+        elif loop is not session.loop:
             raise ClientStateError(
                 "this AsyncCubicl belongs to the event loop it was first used in; "
                 "create one client per event loop (e.g. inside the function given to asyncio.run)"
             )
-        return self._bound
+        assert session.http is not None and session.slots is not None  # noqa: PT018, S101 - set above
+        return session.http, session.slots
 
     async def _request(
         self,
@@ -185,67 +257,101 @@ class AsyncCubicl:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         into: Any = None,
-        retry: RetryPolicy | None = None,
     ) -> Any:
         """Send one API call through the throttle and the retry rules; return its result.
 
         `path` is relative to `base_url` and already percent-encoded; `body` is a record
         or JSON-ready data; `into` is the type the answer is structured into (raw JSON
-        when `None`).
+        when `None`). The call runs as a task of its own, so `aclose()` can end it.
         """
-        http, slots, throttle = self._bind()
+        http, slots = self._bind()
         request = http.build_request(
             method,
             self.base_url + path,
             params=encode_params(params),
             json=unstructure(body) if body is not None else None,
             headers=self._headers,
+            timeout=self._timeout,
         )
-        policy = retry or self.retry
+        session = self._session
+        job = asyncio.ensure_future(self._attempts(http, slots, request, into))
+        session.jobs.add(job)
+        job.add_done_callback(session.jobs.discard)
+        try:
+            return await job
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if session.closed and not (task and task.cancelling()):
+                raise ClientStateError(
+                    f"the client was closed while {method} {request.url.path} was pending"
+                ) from None
+            raise
+        except BaseException:
+            session.stats.failed += 1
+            raise
+
+    async def _attempts(
+        self,
+        http: httpx.AsyncClient,
+        slots: asyncio.Semaphore,
+        request: httpx.Request,
+        into: Any,
+    ) -> Any:
+        """Send `request` until it succeeds, fails for good, or the retries run out."""
+        method, path, policy = request.method, request.url.path, self.retry
+        limiter, stats = self._session.limiter, self._session.stats
+        period = limiter.limit.period if limiter.limit else 60.0
         async with slots:
             retries = 0
             while True:
-                waited = await throttle.acquire()
+                waited = await limiter.acquire()
+                stats.requests += 1
+                stats.throttle_wait += waited
+                sent_at = asyncio.get_running_loop().time()
                 cause: httpx.TransportError | None = None
                 error: APIError | APIConnectionError
                 try:
                     response = await http.send(request)
                 except httpx.TransportError as exc:
-                    cause, error = exc, _connection_error(exc, request)
+                    cause, error, status = exc, _connection_error(exc, request), type(exc).__name__
                     retryable = method in IDEMPOTENT_METHODS or isinstance(exc, _NEVER_SENT)
                     delay = policy.backoff(retries)
-                    status = type(exc).__name__
                 else:
-                    logger.debug(
-                        "%s %s -> %d (attempt %d, waited %.3fs)",
-                        method, request.url.path, response.status_code, retries + 1, waited,
-                    )  # fmt: skip
+                    status = str(response.status_code)
+                    drained = limiter.record(sent_at, rate_limited=response.status_code == 429)
+                logger.debug(
+                    "%s %s -> %s (attempt %d, waited %.3fs)",
+                    method, path, status, retries + 1, waited,
+                )  # fmt: skip
+                if cause is None:
                     if response.is_success:
                         return _decode(response, into)
                     error = _api_error(response)
-                    status = str(response.status_code)
+                    retryable = response.status_code in RETRYABLE_STATUSES and (
+                        method in IDEMPOTENT_METHODS
+                    )
+                    delay = policy.backoff(retries)
                     if isinstance(error, RateLimitError):
-                        retryable, delay = True, policy.rate_limit_backoff(retries)
+                        stats.rate_limited += 1
                         if error.retry_after is not None:
-                            retryable = error.retry_after <= policy.max_retry_after
                             delay = error.retry_after
+                        elif drained:  # when our oldest accepted request leaves the window
+                            delay = min(drained, policy.max_retry_after)
+                        else:
+                            delay = policy.rate_limit_backoff(retries, period=period)
+                        retryable = delay <= policy.max_retry_after
                         if retryable:
-                            throttle.cool_down(delay)
+                            limiter.cool_down(delay)
                             delay = 0.0
-                    else:
-                        retryable = (
-                            response.status_code in RETRYABLE_STATUSES
-                            and method in IDEMPOTENT_METHODS
-                        )
-                        delay = policy.backoff(retries)
                 if not retryable or retries >= policy.max_retries:
                     error.retries_taken = retries
                     logger.warning(
                         "%s %s failed with %s after %d attempt(s)",
-                        method, request.url.path, status, retries + 1,
+                        method, path, status, retries + 1,
                     )  # fmt: skip
                     raise error from cause
                 retries += 1
+                stats.retries += 1
                 if delay:
                     await asyncio.sleep(delay)
 

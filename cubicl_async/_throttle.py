@@ -1,13 +1,16 @@
-"""Client-side throttling: the rate limit bucket and the client-wide 429 cooldown gate."""
+"""Client-side throttling: the rate limit bucket, the 429 cooldown gate, and the adaptive rate."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
 import attrs
 from aiolimiter import AsyncLimiter
 
-__all__ = ["RateLimit", "Throttle"]
+from ._errors import ClientStateError
+
+__all__ = ["RateLimit", "RateLimiter"]
 
 
 @attrs.frozen
@@ -17,8 +20,8 @@ class RateLimit:
     The bucket holds one request and refills at `headroom` (98%) of `requests / period`,
     so requests leave evenly spaced and no window of `period` seconds, the very first one
     included, carries more than `requests` (aiolimiter's own bucket would let a whole
-    `requests` through at once, and up to twice the limit in the first window). The 2%
-    margin absorbs network jitter between the client's clock and the server's window.
+    `requests` through at once, and up to twice the limit in the first window). There is
+    no burst: the margin absorbs network jitter between our clock and the server's window.
     """
 
     #: Requests allowed per window.
@@ -31,38 +34,114 @@ class RateLimit:
     )
 
     @property
-    def interval(self) -> float:
-        """Seconds between two requests at full speed."""
-        return self.period / (self.requests * self.headroom)
+    def rate(self) -> float:
+        """Requests per second the bucket lets through at full speed."""
+        return self.requests * self.headroom / self.period
 
 
-class Throttle:
-    """One bucket and one cooldown gate, shared by every request of a client.
+class RateLimiter:
+    """The throttle every request of a client passes: a bucket, a cooldown gate, a rate.
 
-    Create it inside the event loop that uses it.
+    Pass one `RateLimiter` as `rate_limit=` to several clients of the same token (in the
+    same event loop) and they share it: together they stay within the limit, and one 429
+    pauses them all.
+
+    Adapting: a 429 while the bucket is on means the real limit is lower than configured
+    (or another process spends the same token). For each 429 to a request sent at the
+    current rate, the rate drops to 90% of itself or, once a whole `period` has passed at
+    that rate, to the rate the server accepted from us over that period if lower; never
+    below half of itself. After each `period` without a 429 it climbs back by 1%, up to
+    the configured rate. `rate` tells the current value.
+
+    `record()` also estimates, from our own accepted requests, when the server's window
+    frees a slot: the client cools down that long after a 429 without `Retry-After`.
     """
 
-    def __init__(self, rate_limit: RateLimit | None) -> None:
-        self._loop = asyncio.get_running_loop()
-        #: The bucket; `None` when client-side throttling is off.
-        self._bucket = AsyncLimiter(1, rate_limit.interval) if rate_limit else None
-        #: Loop time until which no request may leave (pushed by 429 answers).
+    #: Fraction kept of the current rate on a 429 (at least).
+    BACKOFF = 0.9
+    #: Growth of the rate after each clean period.
+    CLIMB = 1.01
+
+    def __init__(self, limit: RateLimit | None = RateLimit()) -> None:
+        #: The configured limit; `None` means no bucket (the cooldown gate still works).
+        self.limit = limit
+        self._rate = limit.rate if limit else None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._bucket: AsyncLimiter | None = None
         self._cooldown_until = 0.0
+        self._calm_since = 0.0
+        self._accepted: deque[float] = deque()
+
+    def __repr__(self) -> str:
+        rate = "off" if self._rate is None else f"{self._rate:.3g}/s"
+        return f"<RateLimiter {self.limit!r} rate={rate}>"
+
+    @property
+    def rate(self) -> float | None:
+        """Requests per second allowed now (`None` when there is no bucket)."""
+        return self._rate
+
+    def _now(self) -> float:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+            self._calm_since = loop.time()
+            if self._rate is not None:
+                self._bucket = AsyncLimiter(1, 1 / self._rate)
+        elif loop is not self._loop:
+            raise ClientStateError(
+                "this RateLimiter belongs to another event loop; share it only between "
+                "clients used in the same loop"
+            )
+        return loop.time()
 
     async def acquire(self) -> float:
         """Wait until a request may leave; return the seconds waited."""
-        start = self._loop.time()
+        start = now = self._now()
         while True:
-            pause = self._cooldown_until - self._loop.time()
-            if pause > 0:
-                await asyncio.sleep(pause)
-                continue
-            if self._bucket is not None:
-                await self._bucket.acquire()
-            # A 429 may have closed the gate while we waited for the bucket.
-            if self._cooldown_until <= self._loop.time():
-                return self._loop.time() - start
+            if self._cooldown_until > now:
+                await asyncio.sleep(self._cooldown_until - now)
+            elif self._bucket is None:
+                return now - start
+            else:
+                bucket = self._bucket
+                await bucket.acquire()
+                # A 429 or a new rate may have come while we waited for the bucket.
+                if bucket is self._bucket and self._cooldown_until <= self._now():
+                    return self._now() - start
+            now = self._now()
 
     def cool_down(self, seconds: float) -> None:
         """Hold every request that has not left yet for `seconds` from now."""
-        self._cooldown_until = max(self._cooldown_until, self._loop.time() + seconds)
+        self._cooldown_until = max(self._cooldown_until, self._now() + seconds)
+
+    def record(self, sent_at: float, *, rate_limited: bool) -> float | None:
+        """Learn from an answer to a request sent at `sent_at` (loop time).
+
+        For a 429, return the seconds until the server's window should free a slot (our
+        oldest request accepted in the last `period` leaves it), or `None` if unknown.
+        """
+        if self.limit is None or self._rate is None:
+            return None
+        now, period = self._now(), self.limit.period
+        while self._accepted and self._accepted[0] < now - period:
+            self._accepted.popleft()
+        if not rate_limited:
+            self._accepted.append(sent_at)
+            if self._rate < self.limit.rate and now - self._calm_since >= period:
+                self._set_rate(min(self._rate * self.CLIMB, self.limit.rate), now)
+            return None
+        if sent_at >= self._calm_since:  # sent at the current rate: evidence against it
+            lower = self._rate * self.BACKOFF
+            if now - self._calm_since >= period:
+                lower = min(lower, len(self._accepted) * self.limit.headroom / period)
+            self._set_rate(max(lower, self._rate / 2, 1 / period), now)
+        return self._accepted[0] + period - now if self._accepted else None
+
+    def _set_rate(self, rate: float, now: float) -> None:
+        # aiolimiter cannot change a bucket's rate: a new, empty bucket takes over, and the
+        # gate stays shut for one interval, as if that bucket already held a request.
+        self._rate = rate
+        self._calm_since = now
+        self._bucket = AsyncLimiter(1, 1 / rate)
+        self._cooldown_until = max(self._cooldown_until, now + 1 / rate)

@@ -42,7 +42,6 @@ class Requester(Protocol):
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         into: Any = None,
-        retry: RetryPolicy | None = None,
     ) -> Any: ...
 
 
@@ -58,10 +57,11 @@ class RetryPolicy:
     Transport errors, timeouts and 502/503/504 are retried for GET, PUT and DELETE; a POST
     is retried only when it certainly never reached the server (a connect failure, or a
     429). Delays grow as `initial_delay * 2**n`, capped at `max_delay`, minus up to 25%
-    of jitter. A 429 pauses the whole client for the server's `Retry-After` (seconds or
-    an HTTP date) or, without one, for `rate_limit_delay * 2**n`, capped at
-    `max_retry_after`; a `Retry-After` above `max_retry_after` raises `RateLimitError` at
-    once instead of sleeping for minutes.
+    of jitter. A 429 pauses the whole client (every request not sent yet) for the
+    server's `Retry-After` (seconds or an HTTP date) or, without one, for
+    `rate_limit_delay * 2**n` with the same jitter, capped at `max_retry_after`; a
+    `Retry-After` above `max_retry_after` raises `RateLimitError` at once instead of
+    sleeping for minutes. Use `client.with_options(retry=...)` for a policy per call.
     """
 
     #: Retries after the first attempt; 0 turns retrying off.
@@ -70,9 +70,11 @@ class RetryPolicy:
     initial_delay: float = attrs.field(default=0.5, validator=_positive)
     #: Ceiling of that delay, in seconds.
     max_delay: float = attrs.field(default=8.0, validator=_positive)
-    #: Cooldown after the first 429 that carries no `Retry-After`, sized for a per-minute
-    #: window, in seconds; it doubles on each further 429.
-    rate_limit_delay: float = attrs.field(default=7.5, validator=_positive)
+    #: Cooldown after a first 429 that carries no `Retry-After`, in seconds; it doubles on
+    #: each further 429. `None`: an eighth of the rate limit's period (7.5 s for a minute).
+    rate_limit_delay: float | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_positive)
+    )
     #: The longest 429 cooldown accepted, in seconds; a longer `Retry-After` raises at once.
     max_retry_after: float = attrs.field(default=60.0, validator=_positive)
 
@@ -80,9 +82,12 @@ class RetryPolicy:
         """Return the delay before retry number `retry` (0-based) of a failed attempt."""
         return _jitter(min(self.initial_delay * 2**retry, self.max_delay), rand)
 
-    def rate_limit_backoff(self, retry: int, *, rand: float | None = None) -> float:
-        """Return the cooldown after a 429 that named no `Retry-After`."""
-        return _jitter(min(self.rate_limit_delay * 2**retry, self.max_retry_after), rand)
+    def rate_limit_backoff(
+        self, retry: int, *, period: float = 60.0, rand: float | None = None
+    ) -> float:
+        """Return the cooldown after a 429 that named no `Retry-After` (window: `period`)."""
+        base = self.rate_limit_delay or period / 8
+        return _jitter(min(base * 2**retry, self.max_retry_after), rand)
 
 
 def _jitter(delay: float, rand: float | None) -> float:

@@ -1,0 +1,351 @@
+"""Throttling and resilience: faults over loopback, the herd, cancellation, adapting, stats."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import httpx
+import pytest
+
+from cubicl_async import (
+    APIConnectionError,
+    APIError,
+    AsyncCubicl,
+    ClientStateError,
+    DecodeError,
+    RateLimit,
+    RateLimiter,
+    RateLimitError,
+    RetryPolicy,
+    ServerError,
+)
+from cubicl_async.testing import Demo, Emulator, serve
+
+from .conftest import FAST_RETRY
+
+TOKEN = "demo-token"  # noqa: S105 - the emulator's demo token
+
+
+class Stamped(httpx.AsyncBaseTransport):
+    """A real HTTP transport that notes when each request left and its answer came back."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.sent: list[float] = []
+        self.answered: list[tuple[float, int]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send through a real transport, stamping both ends."""
+        self.sent.append(time.monotonic())
+        response = await self.inner.handle_async_request(request)
+        self.answered.append((time.monotonic(), response.status_code))
+        return response
+
+    async def aclose(self) -> None:
+        """Close the real transport."""
+        await self.inner.aclose()
+
+
+@pytest.fixture
+def base_url(emu: Emulator, demo: Demo) -> Iterator[str]:
+    """Serve the demo organization on loopback."""
+    with serve(emu) as url:
+        yield url
+
+
+@pytest.fixture
+async def http_client(base_url: str) -> AsyncIterator[AsyncCubicl]:
+    """Yield a loopback client with fast retries and no client-side bucket."""
+    async with AsyncCubicl(TOKEN, base_url=base_url, rate_limit=None, retry=FAST_RETRY) as client:
+        yield client
+
+
+# --- the fault matrix, GET (POST rows live with the tasks tests: they need a create) ---------
+
+
+def fail(n: int, status: int, **kw: object) -> Callable[[Emulator], None]:
+    """Return a setup that fails the next n requests with `status`."""
+    return lambda emu: emu.faults.fail_next(n, status, **kw)  # type: ignore[arg-type]
+
+
+def drop(n: int, *, after_body: bool) -> Callable[[Emulator], None]:
+    """Return a setup that drops the next n connections."""
+    return lambda emu: emu.faults.drop_next(n, after_body=after_body)
+
+
+def slow(emu: Emulator) -> None:
+    """Add 50 ms to every answer."""
+    emu.faults.latency = 0.05
+
+
+GET_MATRIX = [
+    ("429-burst-retry-after", fail(2, 429, retry_after="0.02"), None, 3),
+    ("429-burst-no-header", fail(2, 429), None, 3),
+    ("429-too-many", fail(3, 429, retry_after="0.01"), RateLimitError, 3),
+    ("503-run", fail(2, 503), None, 3),
+    ("502-run-too-long", fail(3, 502), ServerError, 3),
+    ("500", fail(1, 500), ServerError, 1),
+    ("drop-before-body", drop(1, after_body=False), None, 2),
+    ("drop-after-body", drop(1, after_body=True), None, 2),
+    ("drop-run-too-long", drop(3, after_body=False), APIConnectionError, 3),
+    ("latency", slow, None, 1),
+    ("malformed", lambda emu: emu.faults.malformed_next(1), DecodeError, 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("setup", "raises", "seen"), [row[1:] for row in GET_MATRIX], ids=[r[0] for r in GET_MATRIX]
+)
+async def test_get_fault_matrix(
+    http_client: AsyncCubicl,
+    emu: Emulator,
+    setup: Callable[[Emulator], None],
+    raises: type[Exception] | None,
+    seen: int,
+) -> None:
+    """Each fault on a GET: the outcome, and how many requests the server saw."""
+    setup(emu)
+    if raises is None:
+        assert len(await http_client.projects.list()) > 0
+    else:
+        with pytest.raises(raises):
+            await http_client.projects.list()
+    assert len(emu.requests) == seen
+
+
+# --- the herd ------------------------------------------------------------------------------
+
+
+async def test_one_429_holds_back_the_whole_herd(base_url: str, emu: Emulator) -> None:
+    """50 concurrent callers, one 429 (Retry-After 0.3 s): nothing else leaves until it ends."""
+    stamped = Stamped()
+    emu.faults.fail_next(1, 429, retry_after="0.3")
+    async with AsyncCubicl(
+        TOKEN, base_url=base_url, transport=stamped, rate_limit=RateLimit(100, 1.0)
+    ) as client:
+        await asyncio.gather(*(client.projects.list() for _ in range(50)))
+    assert len(emu.requests) == 51
+    assert emu.requests[0].status == 429
+    assert all(r.status == 200 for r in emu.requests[1:])
+    told = next(at for at, status in stamped.answered if status == 429)
+    later = [at for at in stamped.sent if at > stamped.sent[0]]
+    assert min(later) >= told + 0.3
+    assert client.stats.rate_limited == 1
+
+
+# --- cancellation and closing -----------------------------------------------------------------
+
+
+def other_tasks() -> set[asyncio.Task[object]]:
+    """Return the tasks of the loop other than the running test."""
+    return asyncio.all_tasks() - {asyncio.current_task()}  # type: ignore[operator]
+
+
+@pytest.mark.looptime
+async def test_callers_cancelled_at_the_bucket_leave_nothing_behind(
+    emu: Emulator, demo: Demo
+) -> None:
+    """Cancelled while waiting for the bucket: no task left, and no slot of the bucket used."""
+    loop = asyncio.get_running_loop()
+    async with AsyncCubicl(
+        TOKEN, base_url=emu.base_url_in_process, transport=emu.transport(),
+        rate_limit=RateLimit(6, 60.0, headroom=1.0),
+    ) as client:  # fmt: skip
+        await client.projects.list()  # the bucket is now full for 10 s
+        waiting = [asyncio.create_task(client.projects.list()) for _ in range(5)]
+        await asyncio.sleep(1)
+        for task in waiting:
+            task.cancel()
+        await asyncio.gather(*waiting, return_exceptions=True)
+        assert other_tasks() == set()
+        start = loop.time()
+        await client.projects.list()
+        assert 8.9 <= loop.time() - start <= 9.1  # the next slot, not six slots later
+    assert len(emu.requests) == 2
+
+
+@pytest.mark.looptime
+async def test_callers_cancelled_waiting_for_a_slot_free_it(emu: Emulator, demo: Demo) -> None:
+    """max_concurrency=1: callers queued behind a slow call can be cancelled; the queue moves on."""
+    emu.faults.latency = 5.0
+    loop = asyncio.get_running_loop()
+    async with AsyncCubicl(
+        TOKEN, base_url=emu.base_url_in_process, transport=emu.transport(),
+        rate_limit=None, max_concurrency=1,
+    ) as client:  # fmt: skip
+        first = asyncio.create_task(client.projects.list())
+        queued = [asyncio.create_task(client.projects.list()) for _ in range(3)]
+        await asyncio.sleep(1)
+        for task in queued:
+            task.cancel()
+        await first
+        start = loop.time()
+        await client.projects.list()
+        assert loop.time() - start == pytest.approx(5.0, abs=0.01)
+        assert other_tasks() == set()
+    assert len(emu.requests) == 2
+
+
+async def test_a_caller_cancelled_mid_request_frees_its_connection(
+    base_url: str, emu: Emulator
+) -> None:
+    """Cancelling a call in flight closes its connection; the one-slot pool serves the next."""
+    emu.faults.latency = 0.15
+    async with AsyncCubicl(TOKEN, base_url=base_url, rate_limit=None, max_concurrency=1) as client:
+        call = asyncio.create_task(client.projects.list())
+        await asyncio.sleep(0.03)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        emu.faults.latency = 0
+        assert len(await client.projects.list()) > 0
+        assert other_tasks() == set()
+
+
+async def test_aclose_ends_pending_requests_with_a_clear_error(
+    base_url: str, emu: Emulator
+) -> None:
+    """aclose() with calls in flight and queued: each fails with ClientStateError, no warning."""
+    emu.faults.latency = 0.15
+    client = AsyncCubicl(TOKEN, base_url=base_url, rate_limit=None, max_concurrency=2)
+    calls = [asyncio.create_task(client.projects.list()) for _ in range(5)]
+    await asyncio.sleep(0.03)
+    await client.aclose()
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    assert all(isinstance(o, ClientStateError) for o in outcomes), outcomes
+    assert "closed while GET /api/v1/groups was pending" in str(outcomes[0])
+    assert other_tasks() == set()
+
+
+# --- the limiter: sharing, adapting ------------------------------------------------------------
+
+
+def loop_clock() -> float:
+    """Read the running loop's (virtual) clock."""
+    return asyncio.get_running_loop().time()
+
+
+def org(**emulator: object) -> Emulator:
+    """Return an emulator with one admin whose token is TOKEN."""
+    emu = Emulator(clock=loop_clock, **emulator)  # type: ignore[arg-type]
+    emu.add_user("Ada", "Lovelace", token=TOKEN, org_admin=True)
+    return emu
+
+
+def in_process(emu: Emulator, **options: object) -> AsyncCubicl:
+    """Return an in-process client of TOKEN."""
+    return AsyncCubicl(
+        TOKEN, base_url=emu.base_url_in_process, transport=emu.transport(), **options  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.looptime
+async def test_clients_sharing_a_limiter_stay_within_the_limit_together() -> None:
+    """Two clients, one RateLimiter, 40 concurrent calls: the 5-per-10 s server sends no 429."""
+    emu = org(rate_limit=5, rate_period=10.0)
+    shared = RateLimiter(RateLimit(5, 10.0))
+    async with in_process(emu, rate_limit=shared) as one, in_process(emu, rate_limit=shared) as two:
+        assert one.rate_limiter is two.rate_limiter is shared
+        await asyncio.gather(*(c.projects.list() for c in (one, two) for _ in range(20)))
+    assert {r.status for r in emu.requests} == {200}
+
+
+@pytest.mark.looptime
+async def test_the_rate_adapts_down_to_a_lower_real_limit_and_climbs_back() -> None:
+    """Configured at twice the server's limit: few 429s, no failure, then back up when free."""
+    emu = org(rate_limit=10, rate_period=10.0, retry_after=None)
+    configured = RateLimit(20, 10.0)
+    async with in_process(emu, rate_limit=configured, max_concurrency=50) as client:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await asyncio.gather(*(client.projects.list() for _ in range(200)))
+        elapsed = loop.time() - start
+        rate = client.rate_limiter.rate
+        assert rate is not None
+        assert rate < configured.rate
+        assert client.stats.failed == 0
+        assert client.stats.rate_limited <= 10  # 5% of 200
+        assert 200 / elapsed >= 0.85 * 1.0  # the server allows 1 per second
+        emu.set_rate_limit(None)  # the other user of the token is gone: climb back, 1% a period
+        for _ in range(80):
+            await asyncio.gather(*(client.projects.list() for _ in range(int(rate * 10) + 1)))
+            assert client.rate_limiter.rate is not None
+            assert rate <= client.rate_limiter.rate <= configured.rate
+            rate = client.rate_limiter.rate
+        assert rate == pytest.approx(configured.rate)
+
+
+@pytest.mark.looptime
+async def test_a_limiter_is_bound_to_one_event_loop() -> None:
+    """Using one RateLimiter from a second loop raises ClientStateError."""
+    limiter = RateLimiter(RateLimit(60, 60.0))
+    await limiter.acquire()
+
+    def elsewhere() -> None:
+        async def use() -> None:
+            await limiter.acquire()
+
+        with pytest.raises(ClientStateError, match="another event loop"):
+            asyncio.run(use())
+
+    await asyncio.to_thread(elsewhere)
+
+
+def test_a_limiter_without_a_limit_has_no_rate() -> None:
+    """RateLimiter(None) keeps only the 429 gate: no rate, and its repr says so."""
+    limiter = RateLimiter(None)
+    assert limiter.rate is None
+    assert "rate=off" in repr(limiter)
+    assert "rate=0.98/s" in repr(RateLimiter(RateLimit(60, 60.0)))
+
+
+# --- per-call options and stats --------------------------------------------------------------
+
+
+async def test_with_options_overrides_the_retry_policy_for_some_calls(
+    http_client: AsyncCubicl, emu: Emulator
+) -> None:
+    """A copy with max_retries=0 gives up at once; the original still retries; stats are shared."""
+    emu.faults.fail_next(1, 503)
+    with pytest.raises(ServerError):
+        await http_client.with_options(retry=RetryPolicy(max_retries=0)).projects.list()
+    emu.faults.fail_next(1, 503)
+    await http_client.projects.list()
+    assert [r.status for r in emu.requests] == [503, 503, 200]
+    stats = http_client.stats
+    assert (stats.requests, stats.retries, stats.failed) == (3, 1, 1)
+
+
+async def test_with_options_sets_a_timeout_for_some_calls(
+    http_client: AsyncCubicl, emu: Emulator
+) -> None:
+    """A copy with a short timeout times out where the original waits."""
+    emu.faults.latency = 0.1
+    fast = http_client.with_options(timeout=0.02, retry=RetryPolicy(max_retries=0))
+    with pytest.raises(APIConnectionError):
+        await fast.projects.list()
+    assert len(await http_client.projects.list()) > 0
+
+
+async def test_closing_a_copy_closes_the_client(http_client: AsyncCubicl) -> None:
+    """with_options copies share the client's lifetime."""
+    await http_client.with_options(retry=FAST_RETRY).aclose()
+    with pytest.raises(ClientStateError, match="closed"):
+        await http_client.projects.list()
+
+
+async def test_stats_count_requests_retries_429s_and_failures(
+    http_client: AsyncCubicl, emu: Emulator
+) -> None:
+    """After a 429, a 503 and a 404, the counters and their summary line say so."""
+    emu.faults.fail_next(1, 429, retry_after="0")
+    emu.faults.fail_next(1, 503)
+    await http_client.projects.list()
+    emu.faults.fail_next(1, 404)
+    with pytest.raises(APIError):
+        await http_client.projects.list()
+    stats = http_client.stats
+    assert (stats.requests, stats.retries, stats.rate_limited, stats.failed) == (4, 2, 1, 1)
+    assert str(stats).startswith("requests=4 retries=2 429s=1 failed=1 throttle_wait=")
