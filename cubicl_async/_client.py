@@ -77,7 +77,8 @@ class ClientStats:
 class _Session:
     """What a client and its `with_options` copies share: pool, limiter, jobs, counters."""
 
-    def __init__(self, http: httpx.AsyncClient | None, limiter: RateLimiter) -> None:
+    def __init__(self, http: httpx.AsyncClient | None, limiter: RateLimiter, name: str) -> None:
+        self.name = name
         self.http = http
         self.owns_http = http is None
         self.limiter = limiter
@@ -86,6 +87,15 @@ class _Session:
         self.jobs: set[asyncio.Task[Any]] = set()
         self.closed = False
         self.stats = ClientStats()
+
+    def __del__(self) -> None:
+        if self.owns_http and self.http is not None and not self.http.is_closed:
+            warnings.warn(
+                f"{self.name} was not closed; use 'async with' or 'await client.aclose()'",
+                ResourceWarning,
+                source=self,
+                stacklevel=1,
+            )
 
 
 class AsyncCubicl:
@@ -149,7 +159,7 @@ class AsyncCubicl:
         self._timeout = timeout
         self._transport = transport
         limiter = rate_limit if isinstance(rate_limit, RateLimiter) else RateLimiter(rate_limit)
-        self._session = _Session(http_client, limiter)
+        self._session = _Session(http_client, limiter, f"AsyncCubicl({self.base_url!r})")
         self._init_areas()
 
     def _init_areas(self) -> None:
@@ -212,16 +222,6 @@ class AsyncCubicl:
             await asyncio.wait(jobs)
         if session.owns_http and session.http is not None:
             await session.http.aclose()
-
-    def __del__(self) -> None:
-        session = getattr(self, "_session", None)
-        if session and session.owns_http and session.http and not session.http.is_closed:
-            warnings.warn(
-                f"{self!r} was not closed; use 'async with' or 'await client.aclose()'",
-                ResourceWarning,
-                source=self,
-                stacklevel=1,
-            )
 
     def _bind(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
         """Return the loop-bound parts, creating them in the running loop on first use."""

@@ -15,13 +15,16 @@ __all__ = ["RateLimit", "RateLimiter"]
 
 @attrs.frozen
 class RateLimit:
-    """At most `requests` requests in any window of `period` seconds.
+    """At most `requests` requests in any window of `period` seconds, the first one included.
 
-    The bucket holds one request and refills at `headroom` (98%) of `requests / period`,
-    so requests leave evenly spaced and no window of `period` seconds, the very first one
-    included, carries more than `requests` (aiolimiter's own bucket would let a whole
-    `requests` through at once, and up to twice the limit in the first window). There is
-    no burst: the margin absorbs network jitter between our clock and the server's window.
+    The bucket holds `burst` requests (2, or 1 when `requests` is 1) and refills at
+    `rate` = `(requests + 1 - burst) / period * headroom`, so any window of `period`
+    seconds carries at most `burst + rate * period < requests + 1` requests: never more
+    than `requests`, even in the first window (a plain aiolimiter bucket sized to the
+    limit lets the whole limit through at once, and up to twice it in the first window).
+    `headroom` (98%) absorbs network jitter of up to 2% of the period. A bucket of one
+    would be tighter still, but aiolimiter wakes its waiters a little late, and with no
+    slack to make that up it delivers only about 90% of its rate.
     """
 
     #: Requests allowed per window.
@@ -34,9 +37,18 @@ class RateLimit:
     )
 
     @property
+    def burst(self) -> int:
+        """Requests that may leave back to back after a pause."""
+        return min(2, self.requests)
+
+    @property
     def rate(self) -> float:
         """Requests per second the bucket lets through at full speed."""
-        return self.requests * self.headroom / self.period
+        return self.rate_for(self.requests)
+
+    def rate_for(self, requests: float) -> float:
+        """Return the bucket rate that keeps `requests` per `period` (see the class doc)."""
+        return (requests + 1 - self.burst) * self.headroom / self.period
 
 
 class RateLimiter:
@@ -86,8 +98,8 @@ class RateLimiter:
         if self._loop is None:
             self._loop = loop
             self._calm_since = loop.time()
-            if self._rate is not None:
-                self._bucket = AsyncLimiter(1, 1 / self._rate)
+            if self.limit is not None and self._rate is not None:
+                self._bucket = AsyncLimiter(self.limit.burst, self.limit.burst / self._rate)
         elif loop is not self._loop:
             raise ClientStateError(
                 "this RateLimiter belongs to another event loop; share it only between "
@@ -134,14 +146,16 @@ class RateLimiter:
         if sent_at >= self._calm_since:  # sent at the current rate: evidence against it
             lower = self._rate * self.BACKOFF
             if now - self._calm_since >= period:
-                lower = min(lower, len(self._accepted) * self.limit.headroom / period)
+                lower = min(lower, self.limit.rate_for(len(self._accepted)))
             self._set_rate(max(lower, self._rate / 2, 1 / period), now)
         return self._accepted[0] + period - now if self._accepted else None
 
     def _set_rate(self, rate: float, now: float) -> None:
         # aiolimiter cannot change a bucket's rate: a new, empty bucket takes over, and the
-        # gate stays shut for one interval, as if that bucket already held a request.
+        # gate stays shut until it would have drained, as if it had been full.
+        assert self.limit is not None  # noqa: S101 - only called with a bucket
+        burst = self.limit.burst
         self._rate = rate
         self._calm_since = now
-        self._bucket = AsyncLimiter(1, 1 / rate)
-        self._cooldown_until = max(self._cooldown_until, now + 1 / rate)
+        self._bucket = AsyncLimiter(burst, burst / rate)
+        self._cooldown_until = max(self._cooldown_until, now + burst / rate)

@@ -1,0 +1,144 @@
+"""Benchmark: how much of the server's rate limit the SDK uses, and how often it hits it.
+
+The emulator serves on loopback with a limit of R requests per 1-second sliding window.
+Each scenario sends 1,000 GETs from 50 concurrent callers and prints one line:
+
+    scenario a: rate/limit=0.97 429s=0 failed=0
+
+`rate/limit` is the achieved rate divided by R: the requests the server accepted per
+second, from the first request sent to the last one accepted (what the server's window
+sees; the last answer's latency is not the SDK's to hide). `429s` counts the server's
+429 answers; `failed` the calls that raised.
+
+Scenarios: (a) client configured at the server's limit; (b) at twice it: the SDK must
+find the real limit (the emulator sends no Retry-After here, so a 429 costs the SDK's own
+estimate of when the window frees a slot, not a whole second of a 1-second window);
+(c) 200 ms of latency on every answer, with the SDK's default concurrency; (d) two
+clients sharing one RateLimiter. The emulator runs in a child process, as a real server
+would, so it does not compete with the client for the GIL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+
+from cubicl_async import AsyncCubicl, RateLimit, RateLimiter, RetryPolicy
+from cubicl_async.testing import Emulator, seed_demo, serve
+
+R = 100  # requests per window
+PERIOD = 1.0  # seconds
+CALLS = 1000
+CALLERS = 50
+
+
+class Stamping(httpx.AsyncHTTPTransport):
+    """A real HTTP transport that notes when each request left and what it got."""
+
+    def __init__(self, log: list[tuple[float, int]]) -> None:
+        super().__init__()
+        self.log = log
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send the request, then log (time sent, status)."""
+        sent = time.perf_counter()
+        response = await super().handle_async_request(request)
+        self.log.append((sent, response.status_code))
+        return response
+
+
+async def run(clients: list[AsyncCubicl]) -> int:
+    """Send CALLS GETs from CALLERS callers spread over `clients`; return the failures."""
+    queue: asyncio.Queue[None] = asyncio.Queue()
+    for _ in range(CALLS):
+        queue.put_nowait(None)
+    failed = 0
+
+    async def caller(client: AsyncCubicl) -> None:
+        nonlocal failed
+        while not queue.empty():
+            queue.get_nowait()
+            try:
+                await client.projects.list()
+            except Exception:
+                failed += 1
+
+    await asyncio.gather(*(caller(clients[i % len(clients)]) for i in range(CALLERS)))
+    return failed
+
+
+@contextlib.contextmanager
+def server(retry_after: str, latency: float) -> Iterator[str]:
+    """Run the emulator in a child process (as a real server is: no shared GIL)."""
+    command = [sys.executable, __file__, "--serve", retry_after, str(latency)]
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    assert child.stdout is not None
+    assert child.stdin is not None
+    try:
+        yield child.stdout.readline().strip()
+    finally:
+        child.stdin.close()  # the child serves until its stdin closes
+        child.wait(timeout=30)
+
+
+def serve_until_stdin_closes(retry_after: str, latency: float) -> None:
+    """Serve the demo organization at R per PERIOD in the child, and print the URL."""
+    emu = Emulator(
+        rate_limit=R,
+        rate_period=PERIOD,
+        retry_after=None if retry_after == "none" else retry_after,  # type: ignore[arg-type]
+    )
+    seed_demo(emu)
+    emu.faults.latency = latency
+    with serve(emu) as url:
+        print(url, flush=True)
+        sys.stdin.read()
+
+
+async def scenario(
+    name: str, *, limits: list[RateLimit | RateLimiter], retry_after: str = "seconds",
+    latency: float = 0.0,
+) -> None:  # fmt: skip
+    """Run one scenario against a fresh server and print its line."""
+    log: list[tuple[float, int]] = []
+    with server(retry_after, latency) as base_url:
+        clients = [
+            AsyncCubicl(
+                "demo-token", base_url=base_url, rate_limit=limit, transport=Stamping(log),
+                retry=RetryPolicy(),
+            )
+            for limit in limits
+        ]  # fmt: skip
+        try:
+            failed = await run(clients)
+        finally:
+            for client in clients:
+                await client.aclose()
+    accepted = sorted(sent for sent, status in log if status == 200)
+    limited = sum(status == 429 for _, status in log)
+    first = min(sent for sent, _ in log)
+    ratio = (len(accepted) - 1) / (accepted[-1] - first) / (R / PERIOD)
+    print(f"scenario {name}: rate/limit={ratio:.2f} 429s={limited} failed={failed}", flush=True)
+
+
+async def main() -> None:
+    """Run the four scenarios in order."""
+    at_limit = RateLimit(R, PERIOD)
+    await scenario("a", limits=[at_limit])
+    await scenario("b", limits=[RateLimit(2 * R, PERIOD)], retry_after="none")
+    await scenario("c", limits=[at_limit], latency=0.2)
+    shared = RateLimiter(at_limit)
+    await scenario("d", limits=[shared, shared])
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--serve"]:
+        serve_until_stdin_closes(sys.argv[2], float(sys.argv[3]))
+    else:
+        asyncio.run(main())
