@@ -1,8 +1,9 @@
-"""The demo organization: a small, fixed set of users and projects for examples and tests."""
+"""The demo organization: a small, fixed set of users, projects, a client and tasks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ._emulator import Emulator
 
@@ -20,6 +21,10 @@ class Demo:
     outsider: str
     #: Project name -> id, including the main project under the organization's name.
     projects: dict[str, str]
+    #: Task name -> id (see `seed_demo`).
+    tasks: dict[str, str]
+    #: The client Globex.
+    client: str
 
 
 _NONE = {"tasks": "none", "files": "none", "gantt": "none", "reports": "none"}
@@ -44,6 +49,23 @@ def seed_demo(emulator: Emulator) -> Demo:
     Visible projects: Ada all 8; Grace all but Acme and Frontend; Alan Marketing and
     Frontend. ``GET /groups?parent=<Engineering>&recursive=true`` as Grace walks through
     the invisible Frontend and returns Backend, Website and API.
+
+    One client, Globex, and seven tasks, created at the emulator's ``now()`` (``T``)::
+
+        Backend    Set up CI            by Grace, assigned to Grace, cb_active, tag "infra",
+                                        start T, deadline T + 7 days
+        API        Design endpoints     by Ada, assigned to Grace, doing, client Globex,
+                                        a checklist of two items (the first checked)
+        API        Write OpenAPI spec   by Grace, subtask of Design endpoints, todo
+        Marketing  Launch campaign      by Grace, assigned to Grace, priority 5, client
+                                        Globex, tag "launch", deadline T + 30 days
+        Marketing  Spring newsletter    by Grace, cb_completed, archived at T
+        Secret     Acquisition plan     by Ada, private: Grace (a member) cannot see it
+        Website    Landing page copy    by Grace, assigned to Alan, who sees it only as
+                                        its assignee (he has no level in Website)
+
+    Alan sees Launch campaign (Marketing tasks are open to everybody) and Landing page
+    copy; ``GET /tasks`` hides Spring newsletter unless ``archived`` is ``true``/``all``.
     """
     admin = emulator.add_user("Ada", "Lovelace", token="demo-token", org_admin=True)  # noqa: S106 (a fixed demo token)
     member = emulator.add_user("Grace", "Hopper")
@@ -91,4 +113,69 @@ def seed_demo(emulator: Emulator) -> Demo:
             {"name": "done", "type": "completed", "color": "#d8d8d8", "textColor": "#333"},
         ],
     )
-    return Demo(admin=admin, member=member, outsider=outsider, projects=projects)
+    client = emulator.add_client("Globex")
+    tasks = _seed_tasks(emulator, admin, member, outsider, projects, client)
+    return Demo(
+        admin=admin,
+        member=member,
+        outsider=outsider,
+        projects=projects,
+        tasks=tasks,
+        client=client,
+    )
+
+
+def _seed_tasks(
+    emulator: Emulator,
+    admin: str,
+    member: str,
+    outsider: str,
+    projects: dict[str, str],
+    client: str,
+) -> dict[str, str]:
+    """Add the demo tasks (see `seed_demo`) and return their ids by name."""
+    now, day = emulator.timestamp(), 86_400
+    globex = emulator.client(client)
+    tasks: dict[str, str] = {}
+
+    def add(project: str, name: str, by: str, **fields: Any) -> None:
+        tasks[name] = emulator.add_task(projects[project], name, created_by=by, **fields)
+
+    add(
+        "Backend",
+        "Set up CI",
+        member,
+        assignees=[member],
+        state="cb_active",
+        tags=["infra"],
+        start=now,
+        deadline=now + 7 * day,
+    )
+    add(
+        "API",
+        "Design endpoints",
+        admin,
+        assignees=[member],
+        state="doing",
+        customer=globex,
+        stepType="steps",
+        steps=[
+            {"name": "List the resources", "checked": True},
+            {"name": "Write examples", "checked": False},
+        ],
+    )
+    add("API", "Write OpenAPI spec", member, parent=tasks["Design endpoints"])
+    add(
+        "Marketing",
+        "Launch campaign",
+        member,
+        assignees=[member],
+        priority=5,
+        customer=globex,
+        tags=["launch"],
+        deadline=now + 30 * day,
+    )
+    add("Marketing", "Spring newsletter", member, state="cb_completed", archivedAt=now)
+    add("Secret", "Acquisition plan", admin, private=True)
+    add("Website", "Landing page copy", member, assignees=[outsider])
+    return tasks

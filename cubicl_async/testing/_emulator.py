@@ -14,18 +14,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Router
 
-from . import _projects, _users
+from . import _projects, _tasks, _users
 from ._faults import Faults
 from ._gate import Gate, RateLimit, RequestRecord, RetryAfter
 from ._http import PREFIX, ApiError, ConnectionDropped
-from ._store import Store
+from ._task_store import TaskStore
 
 
-class Emulator(Store):
+class Emulator(TaskStore):
     """An in-memory Cubicl organization served as an ASGI app (see the package docstring).
 
     ``clock`` (monotonic seconds) drives the rate-limit window, ``now`` (Unix seconds)
-    the wall-clock values such as HTTP-dates; inject fakes to test without sleeping.
+    the wall-clock values such as HTTP-dates and task dates; inject fakes to test
+    without sleeping.
     The main project (named ``org_name``) exists from the start as ``root_id``.
     """
 
@@ -42,9 +43,8 @@ class Emulator(Store):
         rate_period: float = 60.0,
         retry_after: RetryAfter = "seconds",
     ) -> None:
-        super().__init__(org_name)
+        super().__init__(org_name, now=now)
         self.clock = clock
-        self.now = now
         #: The faults to inject into the next requests.
         self.faults = Faults()
         #: Every request received, oldest first (``clear()`` it at will).
@@ -53,7 +53,8 @@ class Emulator(Store):
         self.rate_limiter: RateLimit | None = None
         self.set_rate_limit(rate_limit, rate_period, retry_after=retry_after)
         self._request_count = 0
-        api = Router([*_users.routes(self), *_projects.routes(self)], redirect_slashes=False)
+        routes = [*_users.routes(self), *_projects.routes(self), *_tasks.routes(self)]
+        api = Router(routes, redirect_slashes=False)
         #: The ASGI application: the API mounted under ``/api/v1``.
         self.app = Starlette(
             routes=[Mount(PREFIX, app=api)],

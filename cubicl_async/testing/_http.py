@@ -1,8 +1,9 @@
-"""HTTP helpers shared by the emulator's pipeline and route modules: errors, caller, query."""
+"""HTTP helpers shared by the emulator's pipeline and route modules: errors, caller, inputs."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, NoReturn
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -56,3 +57,18 @@ def bool_param(request: Request, name: str, default: bool = False) -> bool:
     if value not in ("true", "false"):
         raise ApiError(400, f"{name} must be 'true' or 'false', not {value!r}")
     return value == "true"
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    """Return the request body as a JSON object (400 if it is anything else)."""
+    try:
+        body = json.loads(await request.body(), parse_constant=_reject_constant)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ApiError(400, "The body must be a JSON object")
+    return body

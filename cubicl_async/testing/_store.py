@@ -1,4 +1,4 @@
-"""The emulator's in-memory data: ids, users, the project DAG and permission resolution."""
+"""The emulator's in-memory data: ids, users, the project DAG, permissions and clients."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ class Store:
         self._users: dict[str, User] = {}
         self._tokens: dict[str, User] = {}
         self._projects: dict[str, dict[str, Any]] = {}
+        self._clients: dict[str, dict[str, Any]] = {}
         self.root_id = self._new_id(None)
         self._projects[self.root_id] = _record(self.root_id, org_name, None, (), (), None, None)
 
@@ -261,6 +262,24 @@ class Store:
     def visible(self, user_id: str, project_id: str) -> bool:
         """Tell whether the user sees the project: some feature level above ``none``."""
         return any(self.level(user_id, project_id, feature) != "none" for feature in SCALES)
+
+    # Clients (API name: customers); only ``_id`` and ``name`` so far
+
+    def add_client(self, name: str, *, id: str | None = None) -> str:
+        """Add a client and return its id."""
+        client_id = self._new_id(id)
+        self._clients[client_id] = {"_id": client_id, "name": name}
+        return client_id
+
+    def has_client(self, client_id: str) -> bool:
+        """Tell whether a client with this id exists."""
+        return client_id in self._clients
+
+    def client(self, client_id: str) -> dict[str, Any]:
+        """Return a copy of a client: ``{"_id", "name"}``, also the form tasks embed."""
+        if client_id not in self._clients:
+            raise ValueError(f"unknown client {client_id!r}")
+        return dict(self._clients[client_id])
 
 
 def _record(

@@ -1,0 +1,96 @@
+"""The query string of ``GET /tasks``: filters, projection and page, each bad value a 400."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ._http import ApiError
+
+#: The page size when ``limit`` is not given, and the largest one allowed.
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+_INTEGER = re.compile(r"[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    """The parsed parameters of a ``GET /tasks`` request (see the package docstring)."""
+
+    group: str | None = None
+    assignee: str | None = None
+    assigned_by: str | None = None
+    customer: str | None = None
+    tag: str | None = None
+    search: str | None = None
+    #: ``(startDate, endDate)``, both bounds included.
+    window: tuple[float, float] | None = None
+    #: ``"false"``, ``"true"`` or ``"all"``.
+    archived: str = "false"
+    recursive: bool = False
+    #: The fields to return (``_id`` always is), or None for the light record.
+    include: frozenset[str] | None = None
+    #: Fields to leave out of the light record.
+    exclude: frozenset[str] = frozenset()
+    skip: int = 0
+    limit: int = DEFAULT_LIMIT
+
+
+def _names(params: Mapping[str, str], key: str) -> frozenset[str] | None:
+    """Return the comma-separated names of ``key``, or None if it is absent or empty."""
+    names = frozenset(name.strip() for name in params.get(key, "").split(",")) - {""}
+    return names or None
+
+
+def _count(params: Mapping[str, str], key: str, default: int, expected: str) -> int:
+    """Parse ``skip`` (any integer from 0) or ``limit`` (1 to `MAX_LIMIT`)."""
+    value = params.get(key)
+    if value is None:
+        return default
+    number = int(value) if _INTEGER.fullmatch(value) else -1
+    if number < 0 or (key == "limit" and not 1 <= number <= MAX_LIMIT):
+        raise ApiError(400, f"{key} must be {expected}, not {value!r}")
+    return number
+
+
+def _window(params: Mapping[str, str]) -> tuple[float, float] | None:
+    start, end = params.get("startDate"), params.get("endDate")
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        raise ApiError(400, "startDate and endDate must be sent together")
+    for key, value in (("startDate", start), ("endDate", end)):
+        if not _NUMBER.fullmatch(value):
+            raise ApiError(400, f"{key} must be a number (Unix seconds), not {value!r}")
+    return float(start), float(end)
+
+
+def parse_query(params: Mapping[str, str]) -> TaskQuery:
+    """Parse the query of ``GET /tasks`` (the last value of a repeated name counts)."""
+    archived = params.get("archived", "false")
+    if archived not in ("true", "false", "all"):
+        raise ApiError(400, f"archived must be 'true', 'false' or 'all', not {archived!r}")
+    recursive = params.get("recursive", "")
+    if recursive not in ("true", "false", ""):
+        raise ApiError(400, f"recursive must be 'true', 'false' or empty, not {recursive!r}")
+    include, exclude = _names(params, "include"), _names(params, "exclude")
+    if include is not None and exclude is not None:
+        raise ApiError(400, "include and exclude cannot be combined")
+    return TaskQuery(
+        group=params.get("group"),
+        assignee=params.get("assignee"),
+        assigned_by=params.get("assignedBy"),
+        customer=params.get("customer"),
+        tag=params.get("tag"),
+        search=params.get("search"),
+        window=_window(params),
+        archived=archived,
+        recursive=recursive == "true",
+        include=include,
+        exclude=exclude or frozenset(),
+        skip=_count(params, "skip", 0, "an integer of at least 0"),
+        limit=_count(params, "limit", DEFAULT_LIMIT, f"an integer from 1 to {MAX_LIMIT}"),
+    )
