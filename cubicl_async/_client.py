@@ -28,6 +28,7 @@ from ._errors import (
     error_class,
 )
 from ._projects import Projects
+from ._tasks import Tasks
 from ._throttle import RateLimit, RateLimiter
 from ._version import __version__
 from ._wire import (
@@ -165,6 +166,8 @@ class AsyncCubicl:
     def _init_areas(self) -> None:
         #: Projects ("groups" in the API).
         self.projects = Projects(self)
+        #: Tasks and their activity.
+        self.tasks = Tasks(self)
 
     def with_options(
         self, *, retry: RetryPolicy | None = None, timeout: float | httpx.Timeout | None = None

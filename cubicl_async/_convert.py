@@ -10,6 +10,11 @@ Rules, applied to every attrs record (built once, at import):
 - `datetime` travels as Unix seconds (int or float) and is always aware UTC; `timedelta`
   travels as seconds.
 - A field typed `SomeStrEnum | str` keeps unknown values as plain strings.
+- A field typed `tuple[Item, ...] | Record | None` takes the tuple for a JSON array and
+  the record for a JSON object (the API's `steps`: a checklist or a progress bar).
+- A field marked `attrs.field(metadata={"extra": True})` receives, as raw JSON, every key
+  the record does not know (for shapes the API docs do not capture), and gives them back
+  when unstructured.
 - Unstructuring omits attributes that still hold their default, so sparse stays sparse.
 
 Structuring runs a converter without detailed validation (fast); only when it fails is
@@ -31,7 +36,15 @@ import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory, mapping_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-__all__ = ["UNSET", "StructureFailure", "Unset", "structure", "unstructure", "wire_name"]
+__all__ = [
+    "UNSET",
+    "StructureFailure",
+    "Unset",
+    "request_body",
+    "structure",
+    "unstructure",
+    "wire_name",
+]
 
 T = TypeVar("T")
 
@@ -61,9 +74,11 @@ def wire_name(field: attrs.Attribute[Any]) -> str:
     explicit = field.metadata.get("wire")
     if explicit is not None:
         return str(explicit)
-    if field.name == "id":
-        return "_id"
-    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), field.name)
+    return _camel(field.name)
+
+
+def _camel(name: str) -> str:
+    return "_id" if name == "id" else re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
 
 
 def _strict(kind: type) -> Callable[[Any, Any], Any]:
@@ -156,6 +171,87 @@ def _null_is_empty(
     return structure_collection
 
 
+def _array_or_record(tp: Any) -> tuple[Any, Any] | None:
+    """Return (tuple type, record type) for `tuple[X, ...] | Record [| None]`, else None."""
+    if get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    args = [a for a in get_args(tp) if a is not type(None)]
+    arrays = [a for a in args if _is_tuple(a)]
+    records = [a for a in args if attrs.has(a)]
+    if len(args) == 2 and len(arrays) == 1 and len(records) == 1:
+        return arrays[0], records[0]
+    return None
+
+
+def _array_or_record_hook(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
+    array, record = typing.cast(tuple[Any, Any], _array_or_record(tp))
+    nullable = type(None) in get_args(tp)
+
+    def structure_array_or_record(value: Any, _: Any) -> Any:
+        if isinstance(value, list):
+            return conv.structure(value, array)
+        if isinstance(value, dict):
+            return conv.structure(value, record)
+        if value is None and nullable:
+            return None
+        raise TypeError(f"expected a list or an object, got {type(value).__name__}")
+
+    return structure_array_or_record
+
+
+#: The key under which a record's unknown keys reach its `extra` field while structuring.
+_EXTRA_KEY = "\x00extra"
+
+
+def _record_hooks(
+    conv: cattrs.Converter,
+) -> tuple[Callable[[type], Callable[..., Any]], Callable[[type], Callable[..., Any]]]:
+    """Return the structure and unstructure hook factories of attrs records."""
+
+    def renames(cls: type) -> dict[str, Any]:
+        return {
+            f.name: override(rename=_EXTRA_KEY if f.metadata.get("extra") else wire_name(f))
+            for f in attrs.fields(cls)
+            if f.metadata.get("extra") or wire_name(f) != f.name
+        }
+
+    def extra_field(cls: type) -> attrs.Attribute[Any] | None:
+        return next((f for f in attrs.fields(cls) if f.metadata.get("extra")), None)
+
+    def structure_factory(cls: type) -> Callable[..., Any]:
+        base: Callable[..., Any] = make_dict_structure_fn(cls, conv, **renames(cls))
+        extra = extra_field(cls)
+        if extra is None:
+            return base
+        known = {wire_name(f) for f in attrs.fields(cls) if f is not extra}
+
+        def structure_with_extra(data: Any, tp: Any) -> Any:
+            if isinstance(data, dict):
+                data = {**data, _EXTRA_KEY: {k: v for k, v in data.items() if k not in known}}
+            return base(data, tp)
+
+        return structure_with_extra
+
+    def unstructure_factory(cls: type) -> Callable[..., Any]:
+        extra = extra_field(cls)
+        overrides = renames(cls)
+        if extra is not None:
+            overrides[extra.name] = override(omit=True)
+        base: Callable[..., Any] = make_dict_unstructure_fn(
+            cls, conv, _cattrs_omit_if_default=True, **overrides
+        )
+        if extra is None:
+            return base
+        name = extra.name
+
+        def unstructure_with_extra(value: Any) -> Any:
+            return {**getattr(value, name), **base(value)}
+
+        return unstructure_with_extra
+
+    return structure_factory, unstructure_factory
+
+
 def _make_converter(*, detailed: bool) -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
     for kind in (str, int, float, bool):
@@ -175,20 +271,12 @@ def _make_converter(*, detailed: bool) -> cattrs.Converter:
     conv.register_structure_hook_factory(
         _is_dict, lambda tp: _null_is_empty(dict, {}, mapping_structure_factory(tp, conv))
     )
-
-    def renames(cls: type) -> dict[str, Any]:
-        fields = attrs.fields(cls)
-        return {f.name: override(rename=wire_name(f)) for f in fields if wire_name(f) != f.name}
-
     conv.register_structure_hook_factory(
-        attrs.has, lambda cls: make_dict_structure_fn(cls, conv, **renames(cls))
+        lambda tp: _array_or_record(tp) is not None, lambda tp: _array_or_record_hook(conv, tp)
     )
-    conv.register_unstructure_hook_factory(
-        attrs.has,
-        lambda cls: make_dict_unstructure_fn(
-            cls, conv, _cattrs_omit_if_default=True, **renames(cls)
-        ),
-    )
+    structure_factory, unstructure_factory = _record_hooks(conv)
+    conv.register_structure_hook_factory(attrs.has, structure_factory)
+    conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
     return conv
 
 
@@ -211,3 +299,16 @@ def structure(data: Any, tp: type[T] | Any) -> T:
 def unstructure(value: Any) -> Any:
     """Turn records (and collections of them) into JSON-ready data with wire names."""
     return _fast.unstructure(value)
+
+
+def request_body(fields: dict[str, Any]) -> dict[str, Any]:
+    """Build a JSON body from keyword arguments: camelCase keys, `UNSET` left out.
+
+    `None` stays (it sends `null`, which clears a field); datetimes become Unix seconds,
+    durations seconds, records their wire form.
+    """
+    return {
+        _camel(name): unstructure(value)
+        for name, value in fields.items()
+        if not isinstance(value, Unset)
+    }
