@@ -115,6 +115,78 @@ async def test_get_fault_matrix(
     assert len(emu.requests) == seen
 
 
+class RefusedOnce(httpx.AsyncHTTPTransport):
+    """A real transport whose first connection attempt is refused."""
+
+    refused = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Refuse the first request as a refused connection would; send the others."""
+        if not self.refused:
+            self.refused = True
+            raise httpx.ConnectError("connection refused", request=request)
+        return await super().handle_async_request(request)
+
+
+def timeout_fault(emu: Emulator) -> None:
+    """Answer slower than the client's read timeout (set by the test)."""
+    emu.faults.latency = 0.15
+
+
+POST_MATRIX = [
+    # name, setup, raises, requests the server saw, creates applied
+    ("429-then-ok", fail(1, 429, retry_after="0.02"), None, 2, 1),
+    ("503-not-retried", fail(1, 503), ServerError, 1, 0),
+    ("502-not-retried", fail(1, 502), ServerError, 1, 0),
+    ("drop-before-body", drop(1, after_body=False), APIConnectionError, 1, 0),
+    ("drop-after-body", drop(1, after_body=True), APIConnectionError, 1, 1),
+    ("read-timeout", timeout_fault, APIConnectionError, 1, 1),
+    ("latency", slow, None, 1, 1),
+    ("malformed", lambda emu: emu.faults.malformed_next(1), DecodeError, 1, 0),
+    ("connect-refused-then-ok", None, None, 1, 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("setup", "raises", "seen", "applied"),
+    [row[1:] for row in POST_MATRIX],
+    ids=[r[0] for r in POST_MATRIX],
+)
+async def test_post_fault_matrix(
+    base_url: str,
+    emu: Emulator,
+    demo: Demo,
+    setup: Callable[[Emulator], None] | None,
+    raises: type[Exception] | None,
+    seen: int,
+    applied: int,
+) -> None:
+    """Each fault on a POST (create): the outcome, requests seen, and never two creates."""
+    options: dict[str, object] = {"timeout": 0.05} if setup is timeout_fault else {}
+    transport = RefusedOnce() if setup is None else None
+    async with AsyncCubicl(
+        TOKEN, base_url=base_url, rate_limit=None, retry=FAST_RETRY, transport=transport,
+        **options,  # type: ignore[arg-type]
+    ) as client:  # fmt: skip
+        if setup is not None:
+            setup(emu)
+        create = client.tasks.create(group=demo.projects["Backend"], name="exactly once")
+        if raises is None:
+            assert (await create).name == "exactly once"
+        else:
+            with pytest.raises(raises) as caught:
+                await create
+            assert caught.value.retries_taken == 0  # type: ignore[attr-defined]
+        for _ in range(50):  # a timed-out POST is logged once the server answers it
+            if [r.method for r in emu.requests].count("POST") == seen:
+                break
+            await asyncio.sleep(0.01)
+        emu.faults.clear()
+        created = await client.tasks.list(search="exactly once")
+    assert [r.method for r in emu.requests].count("POST") == seen
+    assert len(created) == applied
+
+
 # --- the herd ------------------------------------------------------------------------------
 
 
