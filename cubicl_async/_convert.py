@@ -219,6 +219,8 @@ def _record_hooks(
         return next((f for f in attrs.fields(cls) if f.metadata.get("extra")), None)
 
     def structure_factory(cls: type) -> Callable[..., Any]:
+        if not conv.detailed_validation:
+            return _compile_record(conv, cls)
         base: Callable[..., Any] = make_dict_structure_fn(cls, conv, **renames(cls))
         extra = extra_field(cls)
         if extra is None:
@@ -250,6 +252,165 @@ def _record_hooks(
         return unstructure_with_extra
 
     return structure_factory, unstructure_factory
+
+
+def _optional_of(tp: Any) -> Any:
+    """Return T for `T | None` (T not itself a union handled elsewhere), else None."""
+    if get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    args = get_args(tp)
+    if len(args) != 2 or type(None) not in args:
+        return None
+    (inner,) = (a for a in args if a is not type(None))
+    return inner
+
+
+_INLINE = {str: "str", int: "int", bool: "bool"}
+
+
+def _field_code(
+    conv: cattrs.Converter, scope: dict[str, Any], i: str, kind: Any, indent: str
+) -> list[str]:
+    """Return the lines that check and convert `v{i}` (already read) into `kind`.
+
+    Inlined: strict scalars, timestamps, open enums, string maps of strings, string
+    tuples, tuples of records, array-or-record choices, and the optional forms of these
+    and of records; anything else calls its hook, found once.
+    """
+    var, optional = f"v{i}", _optional_of(kind)
+    lines = []
+    choice = _array_or_record(kind)
+    if choice is not None:  # a JSON array or a JSON object, e.g. a checklist or a progress bar
+        array_item, record = get_args(choice[0])[0], choice[1]
+        scope[f"ha{i}"], scope[f"ta{i}"] = conv.get_structure_hook(array_item), array_item
+        scope[f"hr{i}"], scope[f"tr{i}"] = conv.get_structure_hook(record), record
+        lines += [f"{indent}if {var} is not None:"] if type(None) in get_args(kind) else []
+        inner = indent + "  " if lines else indent
+        return [
+            *lines,
+            f"{inner}if {var}.__class__ is list:",
+            f"{inner}  {var} = tuple([ha{i}(x, ta{i}) for x in {var}])",
+            f"{inner}elif {var}.__class__ is dict:",
+            f"{inner}  {var} = hr{i}({var}, tr{i})",
+            f"{inner}else:",
+            f"{inner}  raise TypeError('expected a list or an object')",
+        ]
+    if optional is not None and _open_enum_kind(kind) is None:
+        lines.append(f"{indent}if {var} is not None:")
+        indent, kind = indent + "  ", optional
+    if kind in _INLINE:
+        name = _INLINE[kind]
+        return [
+            *lines,
+            f"{indent}if {var}.__class__ is not {name}:",
+            f"{indent}  raise TypeError('expected {name}')",
+        ]
+    enum_kind = _open_enum_kind(kind)
+    if enum_kind is not None:  # known values become members, others stay strings
+        scope[f"members{i}"] = enum_kind._value2member_map_
+        none_ok = f"{var} is not None and " if type(None) in get_args(kind) else ""
+        return [
+            *lines,
+            f"{indent}if {none_ok}{var}.__class__ is not str:",
+            f"{indent}  raise TypeError('expected str')",
+            f"{indent}{var} = members{i}.get({var}, {var})",
+        ]
+    if (
+        get_origin(kind) is dict
+        and get_args(kind)[0] is str
+        and get_args(kind)[1]
+        in (
+            str,
+            str | None,
+        )
+    ):  # string-keyed maps of strings (custom fields): checked in place, not copied
+        none_ok = "x is not None and " if get_args(kind)[1] is not str else ""
+        return [
+            *lines,
+            f"{indent}if {var} is None:",
+            f"{indent}  {var} = {{}}",
+            f"{indent}elif {var}.__class__ is not dict:",
+            f"{indent}  raise TypeError('expected an object')",
+            f"{indent}else:",
+            f"{indent}  for k, x in {var}.items():",
+            f"{indent}    if k.__class__ is not str or ({none_ok}x.__class__ is not str):",
+            f"{indent}      raise TypeError('expected an object of str')",
+        ]
+    if kind is datetime:
+        scope["from_seconds"], scope["UTC"] = datetime.fromtimestamp, UTC
+        return [
+            *lines,
+            f"{indent}if {var}.__class__ is not int and {var}.__class__ is not float:",
+            f"{indent}  raise TypeError('expected seconds')",
+            f"{indent}{var} = from_seconds({var}, UTC)",
+        ]
+    if _is_tuple(kind):
+        item = get_args(kind)[0]
+        lines += [
+            f"{indent}if {var} is None:",
+            f"{indent}  {var} = ()",
+            f"{indent}elif {var}.__class__ is not list:",
+            f"{indent}  raise TypeError('expected a list')",
+        ]
+        if item is str:
+            return [
+                *lines,
+                f"{indent}else:",
+                f"{indent}  for x in {var}:",
+                f"{indent}    if x.__class__ is not str:",
+                f"{indent}      raise TypeError('expected a list of str')",
+                f"{indent}  {var} = tuple({var})",
+            ]
+        scope[f"h{i}"], scope[f"t{i}"] = conv.get_structure_hook(item), item
+        return [
+            *lines,
+            f"{indent}else:",
+            f"{indent}  {var} = tuple([h{i}(x, t{i}) for x in {var}])",
+        ]
+    scope[f"h{i}"], scope[f"t{i}"] = conv.get_structure_hook(kind), kind
+    return [*lines, f"{indent}{var} = h{i}({var}, t{i})"]
+
+
+def _compile_record(conv: cattrs.Converter, cls: type) -> Callable[..., Any]:
+    """Generate the fast structure function of an attrs record, once per class.
+
+    cattrs' generated code calls a hook per field and collects a dict for `cls(**res)`;
+    here the checks are inlined (see `_field_code`), the other hooks are looked up once,
+    and the keywords go straight to the class. Any failure is diagnosed again by the
+    detailed twin, so the messages here stay short.
+    """
+    attrs.resolve_types(cls)  # annotations are strings under `from __future__ import annotations`
+    scope: dict[str, Any] = {"cls": cls, "TypeError": TypeError}
+    lines = [
+        "def structure_record(o, _=None):",
+        "  if o.__class__ is not dict:",
+        f"    raise TypeError('expected an object for {cls.__name__}')",
+    ]
+    arguments = []
+    for i, field in enumerate(attrs.fields(cls)):
+        var = f"v{i}"
+        arguments.append(f"{field.name}={var}")
+        if field.metadata.get("extra"):
+            known = frozenset(wire_name(f) for f in attrs.fields(cls) if f is not field)
+            scope[f"known{i}"] = known
+            lines.append(f"  {var} = {{k: v for k, v in o.items() if k not in known{i}}}")
+            continue
+        key, indent = wire_name(field), "  "
+        if field.default is attrs.NOTHING:
+            lines.append(f"  {var} = o[{key!r}]")
+        else:
+            default = field.default
+            factory = isinstance(default, attrs.Factory)  # type: ignore[arg-type]
+            scope[f"d{i}"] = default.factory if factory else default
+            lines += [f"  if {key!r} not in o:", f"    {var} = d{i}{'()' if factory else ''}"]
+            lines += ["  else:", f"    {var} = o[{key!r}]"]
+            indent = "    "
+        lines += _field_code(conv, scope, f"{i}", field.type, indent)
+    lines.append(f"  return cls({', '.join(arguments)})")
+    source = "\n".join(lines)
+    exec(compile(source, f"<cubicl_async structure {cls.__name__}>", "exec"), scope)  # noqa: S102 - our own code, generated from the record's fields
+    hook: Callable[..., Any] = scope["structure_record"]
+    return hook
 
 
 def _make_converter(*, detailed: bool) -> cattrs.Converter:

@@ -179,3 +179,16 @@ def test_projects_round_trip_without_loss(payload: dict[str, Any]) -> None:
     for key in ("_id", "name", "parents", "admins", "groups", "taskStates"):
         if payload.get(key) not in (None, []):
             assert key in back
+
+
+def test_valid_records_take_the_fast_path() -> None:
+    """A valid payload is structured by the compiled hook, never by the slow diagnostic twin."""
+    from cubicl_async import Task
+    from cubicl_async._convert import _fast
+
+    payload = {
+        "_id": "t", "name": "n", "start": 1, "assignees": ["u"], "stepType": "steps",
+        "steps": [{"_id": "s", "name": "x", "checked": True}], "customFields": {"k": None},
+        "customer": {"_id": "c", "name": "Globex"}, "files": [{"_id": "f"}], "zzz": 1,
+    }  # fmt: skip
+    assert _fast.structure(payload, Task) == structure(payload, Task)
