@@ -21,16 +21,14 @@ would, so it does not compete with the client for the GIL.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
 
 import httpx
+from _child import child_server, serve_until_stdin_closes
 
 from cubicl_async import AsyncCubicl, RateLimit, RateLimiter, RetryPolicy
-from cubicl_async.testing import Emulator, seed_demo, serve
+from cubicl_async.testing import Emulator, seed_demo
 
 R = 100  # requests per window
 PERIOD = 1.0  # seconds
@@ -73,22 +71,8 @@ async def run(clients: list[AsyncCubicl]) -> int:
     return failed
 
 
-@contextlib.contextmanager
-def server(retry_after: str, latency: float) -> Iterator[str]:
-    """Run the emulator in a child process (as a real server is: no shared GIL)."""
-    command = [sys.executable, __file__, "--serve", retry_after, str(latency)]
-    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # noqa: S603
-    assert child.stdout is not None
-    assert child.stdin is not None
-    try:
-        yield child.stdout.readline().strip()
-    finally:
-        child.stdin.close()  # the child serves until its stdin closes
-        child.wait(timeout=30)
-
-
-def serve_until_stdin_closes(retry_after: str, latency: float) -> None:
-    """Serve the demo organization at R per PERIOD in the child, and print the URL."""
+def serve_for_scenario(retry_after: str, latency: float) -> None:
+    """In the child: serve the demo organization at R per PERIOD."""
     emu = Emulator(
         rate_limit=R,
         rate_period=PERIOD,
@@ -96,9 +80,7 @@ def serve_until_stdin_closes(retry_after: str, latency: float) -> None:
     )
     seed_demo(emu)
     emu.faults.latency = latency
-    with serve(emu) as url:
-        print(url, flush=True)
-        sys.stdin.read()
+    serve_until_stdin_closes(emu)
 
 
 async def scenario(
@@ -107,7 +89,7 @@ async def scenario(
 ) -> None:  # fmt: skip
     """Run one scenario against a fresh server and print its line."""
     log: list[tuple[float, int]] = []
-    with server(retry_after, latency) as base_url:
+    with child_server(__file__, retry_after, str(latency)) as base_url:
         clients = [
             AsyncCubicl(
                 "demo-token", base_url=base_url, rate_limit=limit, transport=Stamping(log),
@@ -139,6 +121,6 @@ async def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--serve"]:
-        serve_until_stdin_closes(sys.argv[2], float(sys.argv[3]))
+        serve_for_scenario(sys.argv[2], float(sys.argv[3]))
     else:
         asyncio.run(main())

@@ -51,6 +51,8 @@ logger = logging.getLogger("cubicl_async")
 # Transport errors raised before a single byte of the request left: safe to resend a POST.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _TOKEN_SHAPE = re.compile(r"[\x21-\x7e]+")
+# Stands in for a response's stream once its body is read (see `_attempts`).
+_READ = httpx.ByteStream(b"")
 
 
 @attrs.define
@@ -315,6 +317,10 @@ class AsyncCubicl:
                 error: APIError | APIConnectionError
                 try:
                     response = await http.send(request)
+                    # httpx links a response and its stream both ways, so each response
+                    # (body included) would wait for the cyclic GC: with the body read and
+                    # the stream closed, unlink them and a page is freed as soon as it is used.
+                    response.stream = _READ
                 except httpx.TransportError as exc:
                     cause, error, status = exc, _connection_error(exc, request), type(exc).__name__
                     retryable = method in IDEMPOTENT_METHODS or isinstance(exc, _NEVER_SENT)

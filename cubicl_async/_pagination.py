@@ -20,9 +20,11 @@ class Pager(Generic[T]):
     Pages are requested with `skip` advancing by the length of the page received and an
     explicit `limit` of `page_size`; iteration stops on a page shorter than that (or
     empty), so a list of N items costs N // page_size + 1 requests. Only the current page
-    is held, plus the ids already yielded: an item that moves to a later page while the
-    list is read (an insertion before it) is never yielded twice. An item that moves to
-    an earlier page (a deletion before it) can be missed, as with any `skip`/`limit`
+    and the ids of the one before are held, so memory does not grow with the list.
+    An item pushed into the next page while the list is read (an insertion before it) is
+    not yielded twice: a new page is checked against the ids of the previous one, which
+    covers up to `page_size` insertions between two fetches. An item pulled into an
+    earlier page (a deletion before it) can be missed, as with any `skip`/`limit`
     listing: read again, or narrow the filter, when that matters.
 
     Use `async for item in pager`, `async for page in pager.pages()`, or
@@ -51,18 +53,15 @@ class Pager(Generic[T]):
         self.max_items = max_items
 
     async def pages(self) -> AsyncIterator[list[T]]:
-        """Yield each page's new items (never an item yielded before), in order."""
-        seen: set[str] = set()
+        """Yield each page's new items (none of the previous page's again), in order."""
+        previous: set[str] = set()
         skip, left = 0, self.max_items
         while left is None or left > 0:
             page = await self._fetch(skip, self.page_size)
             skip += len(page)
-            fresh = []
-            for item in page:
-                key = self._key(item)
-                if key not in seen:
-                    seen.add(key)
-                    fresh.append(item)
+            keys = [self._key(item) for item in page]
+            fresh = [item for item, key in zip(page, keys, strict=True) if key not in previous]
+            previous = set(keys)
             if left is not None:
                 fresh, left = fresh[:left], left - min(left, len(fresh))
             if fresh:
