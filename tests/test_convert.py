@@ -192,3 +192,47 @@ def test_valid_records_take_the_fast_path() -> None:
         "customer": {"_id": "c", "name": "Globex"}, "files": [{"_id": "f"}], "zzz": 1,
     }  # fmt: skip
     assert _fast.structure(payload, Task) == structure(payload, Task)
+
+
+@pytest.mark.parametrize(
+    ("payload", "where"),
+    [
+        ({"_id": "t", "steps": "x"}, "$.steps"),
+        ({"_id": "t", "steps": [{"checked": "yes"}]}, "$.steps[0].checked"),
+        ({"_id": "t", "steps": {"completed": "1"}}, "$.steps.completed"),
+        ({"_id": "t", "stepType": 5}, "$.step_type"),
+        ({"_id": "t", "customFields": []}, "$.custom_fields"),
+        ({"_id": "t", "customFields": {"a": 1}}, "$.custom_fields['a']"),
+        ({"_id": "t", "files": {"_id": "f"}}, "$.files"),
+        ({"_id": "t", "start": "2024-01-01"}, "$.start"),
+    ],
+    ids=["steps-str", "checklist-item", "progress", "enum-int", "fields-list", "field-int",
+         "files-object", "date-str"],
+)  # fmt: skip
+def test_task_decode_failures_name_their_path(payload: dict[str, Any], where: str) -> None:
+    """A task that does not fit names the path that failed, through the diagnostic twin."""
+    from cubicl_async import Task
+
+    with pytest.raises(StructureFailure, match=re.escape(f"@ {where}")):
+        structure(payload, Task)
+
+
+def test_null_steps_and_step_type_read_as_none() -> None:
+    """`steps: null` and `stepType: null` are accepted as absent values."""
+    from cubicl_async import Task
+
+    task = structure({"_id": "t", "steps": None, "stepType": None}, Task)
+    assert (task.steps, task.step_type) == (None, None)
+
+
+def test_activities_keep_unknown_keys_both_ways() -> None:
+    """Keys an activity record does not know land in `extra` and go back out unchanged."""
+    from cubicl_async import TaskActivity
+
+    payload = {"_id": "a", "type": "mention", "createdAt": 5, "whom": ["u1"], "data": {"x": 1}}
+    activity = structure(payload, TaskActivity)
+    assert activity.extra == {"whom": ["u1"], "data": {"x": 1}}
+    assert activity.type == "mention"
+    assert unstructure(activity) == payload
+    with pytest.raises(StructureFailure, match=re.escape("@ $.created_at")):
+        structure({**payload, "createdAt": "soon"}, TaskActivity)
