@@ -324,7 +324,6 @@ class AsyncCubicl:
                 except httpx.TransportError as exc:
                     cause, error, status = exc, _connection_error(exc, request), type(exc).__name__
                     retryable = method in IDEMPOTENT_METHODS or isinstance(exc, _NEVER_SENT)
-                    delay = policy.backoff(retries)
                 else:
                     status = str(response.status_code)
                     drained = limiter.record(sent_at, rate_limited=response.status_code == 429)
@@ -332,6 +331,7 @@ class AsyncCubicl:
                     "%s %s -> %s (attempt %d, waited %.3fs)",
                     method, path, status, retries + 1, waited,
                 )  # fmt: skip
+                delay = policy.backoff(retries)
                 if cause is None:
                     if response.is_success:
                         return _decode(response, into)
@@ -339,7 +339,6 @@ class AsyncCubicl:
                     retryable = response.status_code in RETRYABLE_STATUSES and (
                         method in IDEMPOTENT_METHODS
                     )
-                    delay = policy.backoff(retries)
                     if isinstance(error, RateLimitError):
                         stats.rate_limited += 1
                         if error.retry_after is not None:

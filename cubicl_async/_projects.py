@@ -344,12 +344,12 @@ class Projects:
         """
         if max_depth is not None and max_depth < 1:
             raise ValueError(f"max_depth must be at least 1, got {max_depth}")
+        if mode not in ("subtree", "levels"):
+            raise ValueError(f"mode must be 'subtree' or 'levels', got {mode!r}")
         if mode == "subtree" or root is None:
             for node in (await self.tree(root)).nodes(max_depth):
                 yield node
             return
-        if mode != "levels":
-            raise ValueError(f"mode must be 'subtree' or 'levels', got {mode!r}")
         seen = {root}
         level: builtins.list[tuple[str, ...]] = [()]
         depth = 0

@@ -119,8 +119,10 @@ class RateLimiter:
                 bucket = self._bucket
                 await bucket.acquire()
                 # A 429 or a new rate may have come while we waited for the bucket.
-                if bucket is self._bucket and self._cooldown_until <= self._now():
-                    return self._now() - start
+                now = self._now()
+                if bucket is self._bucket and self._cooldown_until <= now:
+                    return now - start
+                continue
             now = self._now()
 
     def cool_down(self, seconds: float) -> None:

@@ -189,8 +189,9 @@ async def test_walk_rejects_bad_arguments(local: AsyncCubicl) -> None:
     """A max_depth below 1 or an unknown mode raises ValueError naming it."""
     with pytest.raises(ValueError, match="max_depth"):
         [n async for n in local.projects.walk(max_depth=0)]
-    with pytest.raises(ValueError, match="mode"):
-        [n async for n in local.projects.walk("x", mode="sideways")]  # type: ignore[arg-type]
+    for root in ("x", None):
+        with pytest.raises(ValueError, match="mode"):
+            [n async for n in local.projects.walk(root, mode="sideways")]  # type: ignore[arg-type]
 
 
 async def test_a_cycle_is_walked_once_and_drawn_as_a_cycle(
