@@ -60,7 +60,7 @@ async def main() -> None:
         async with AsyncCubicl(
             "bench", base_url=base_url, rate_limit=None, transport=counting
         ) as client:
-            listing = client.tasks.list(group="b" * 24, page_size=PAGE, max_items=PAGE)
+            listing = client.tasks.list(project="b" * 24, page_size=PAGE, max_items=PAGE)
             await anext(aiter(listing))  # a warm connection before measuring
             tracemalloc.start()
             gc.collect()
@@ -74,7 +74,7 @@ async def main() -> None:
             base = tracemalloc.get_traced_memory()[0]
             counting.sent = 0
             seen = 0
-            async for _task in client.tasks.list(group="b" * 24, page_size=PAGE):
+            async for _task in client.tasks.list(project="b" * 24, page_size=PAGE):
                 seen += 1
             peak = tracemalloc.get_traced_memory()[1] - base
             tracemalloc.stop()

@@ -1,6 +1,7 @@
 """cubicl_async: the asyncio SDK for the Cubicl project-management REST API (public names)."""
 
 from ._client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncCubicl, ClientStats
+from ._common import DEFAULT_TASK_STATES, CustomerRef, FileRef, TaskState, TaskStateType
 from ._convert import UNSET, Unset
 from ._errors import (
     APIConnectionError,
@@ -22,7 +23,6 @@ from ._errors import (
 )
 from ._pagination import Pager, TooManyItemsError
 from ._projects import (
-    DEFAULT_TASK_STATES,
     PermissionLevel,
     PermissionLevels,
     Project,
@@ -30,27 +30,26 @@ from ._projects import (
     ProjectPermissions,
     Projects,
     ProjectTree,
-    TaskState,
-    TaskStateType,
 )
+from ._retry import RetryPolicy
 from ._tasks import (
     ActivityType,
     ChecklistItem,
-    CustomerRef,
     EmailOrigin,
-    FileRef,
     ProgressBar,
     StepType,
+    SubtaskFields,
     SupportOrigin,
     Task,
     TaskActivity,
+    TaskChanges,
+    TaskFields,
     Tasks,
     TaskUpdate,
     Workflow,
 )
-from ._throttle import RateLimit, RateLimiter
+from ._throttle import RateLimit, RateLimiter, Throttle
 from ._version import __version__
-from ._wire import RetryPolicy
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -92,14 +91,18 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "StepType",
+    "SubtaskFields",
     "SupportOrigin",
     "Task",
     "TaskActivity",
+    "TaskChanges",
+    "TaskFields",
     "TaskState",
     "TaskStateType",
     "TaskUpdate",
     "Tasks",
     "TeapotError",
+    "Throttle",
     "TooManyItemsError",
     "Unset",
     "Workflow",

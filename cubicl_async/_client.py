@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import itertools
 import json
 import logging
 import os
@@ -28,16 +29,11 @@ from ._errors import (
     error_class,
 )
 from ._projects import Projects
+from ._retry import Action, RetryPolicy
 from ._tasks import Tasks
-from ._throttle import RateLimit, RateLimiter
+from ._throttle import RateLimit, RateLimiter, Throttle
 from ._version import __version__
-from ._wire import (
-    IDEMPOTENT_METHODS,
-    RETRYABLE_STATUSES,
-    RetryPolicy,
-    encode_params,
-    parse_retry_after,
-)
+from ._wire import encode_params, parse_retry_after
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncCubicl", "ClientStats"]
 
@@ -80,7 +76,7 @@ class ClientStats:
 class _Session:
     """What a client and its `with_options` copies share: pool, limiter, jobs, counters."""
 
-    def __init__(self, http: httpx.AsyncClient | None, limiter: RateLimiter, name: str) -> None:
+    def __init__(self, http: httpx.AsyncClient | None, limiter: Throttle, name: str) -> None:
         self.name = name
         self.http = http
         self.owns_http = http is None
@@ -112,9 +108,9 @@ class AsyncCubicl:
     Args:
         token: API token; defaults to the `CUBICL_TOKEN` environment variable.
         base_url: API root; defaults to `CUBICL_BASE_URL`, then `DEFAULT_BASE_URL`.
-        rate_limit: a `RateLimit` for a throttle of this client's own, a `RateLimiter`
-            shared with other clients of the same token, or `None` for no client-side
-            throttle (429 answers are still honoured).
+        rate_limit: a `RateLimit` for a throttle of this client's own, a `Throttle`
+            (a `RateLimiter`, say) shared with other clients of the same token, or `None`
+            for no client-side throttle (429 answers are still honoured).
         retry: how failed requests are retried (see `RetryPolicy`).
         timeout: seconds (float) or an `httpx.Timeout`.
         max_concurrency: requests in flight at once; the connection pool has this size.
@@ -129,7 +125,7 @@ class AsyncCubicl:
         token: str | None = None,
         *,
         base_url: str | None = None,
-        rate_limit: RateLimit | RateLimiter | None = RateLimit(requests=60, period=60.0),  # noqa: B008 - frozen
+        rate_limit: RateLimit | Throttle | None = RateLimit(requests=60, period=60.0),  # noqa: B008 - frozen
         retry: RetryPolicy = RetryPolicy(max_retries=2, initial_delay=0.5, max_delay=8.0),  # noqa: B008 - frozen
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_concurrency: int = 32,
@@ -161,7 +157,11 @@ class AsyncCubicl:
         }
         self._timeout = timeout
         self._transport = transport
-        limiter = rate_limit if isinstance(rate_limit, RateLimiter) else RateLimiter(rate_limit)
+        limiter = (
+            RateLimiter(rate_limit)
+            if rate_limit is None or isinstance(rate_limit, RateLimit)
+            else rate_limit
+        )
         self._session = _Session(http_client, limiter, f"AsyncCubicl({self.base_url!r})")
         self._init_areas()
 
@@ -186,7 +186,7 @@ class AsyncCubicl:
         return clone
 
     @property
-    def rate_limiter(self) -> RateLimiter:
+    def rate_limiter(self) -> Throttle:
         """The throttle this client's requests pass (its `rate` is the current one)."""
         return self._session.limiter
 
@@ -302,66 +302,54 @@ class AsyncCubicl:
         request: httpx.Request,
         into: Any,
     ) -> Any:
-        """Send `request` until it succeeds, fails for good, or the retries run out."""
+        """Send `request` until it succeeds or `RetryPolicy.decide` says to raise."""
         method, path, policy = request.method, request.url.path, self.retry
-        limiter, stats = self._session.limiter, self._session.stats
-        period = limiter.limit.period if limiter.limit else 60.0
+        throttle, stats = self._session.limiter, self._session.stats
         async with slots:
-            retries = 0
-            while True:
-                waited = await limiter.acquire()
+            for retries in itertools.count():
+                if retries:
+                    stats.retries += 1
+                waited = await throttle.acquire()
                 stats.requests += 1
                 stats.throttle_wait += waited
                 sent_at = asyncio.get_running_loop().time()
+                error: APIError | APIConnectionError | None = None
                 cause: httpx.TransportError | None = None
-                error: APIError | APIConnectionError
                 try:
                     response = await http.send(request)
+                except httpx.TransportError as exc:
+                    error, cause = _connection_error(exc, request), exc
+                    status, sent, frees_in = None, not isinstance(exc, _NEVER_SENT), None
+                else:
                     # httpx links a response and its stream both ways, so each response
                     # (body included) would wait for the cyclic GC: with the body read and
                     # the stream closed, unlink them and a page is freed as soon as it is used.
                     response.stream = _READ
-                except httpx.TransportError as exc:
-                    cause, error, status = exc, _connection_error(exc, request), type(exc).__name__
-                    retryable = method in IDEMPOTENT_METHODS or isinstance(exc, _NEVER_SENT)
-                else:
-                    status = str(response.status_code)
-                    drained = limiter.record(sent_at, rate_limited=response.status_code == 429)
-                logger.debug(
-                    "%s %s -> %s (attempt %d, waited %.3fs)",
-                    method, path, status, retries + 1, waited,
-                )  # fmt: skip
-                delay = policy.backoff(retries)
-                if cause is None:
+                    status, sent = response.status_code, True
+                    frees_in = await throttle.record(sent_at, rate_limited=status == 429)
+                outcome = type(cause).__name__ if cause else str(status)
+                logger.debug("%s %s -> %s (attempt %d, waited %.3fs)",
+                             method, path, outcome, retries + 1, waited)  # fmt: skip
+                if error is None:
                     if response.is_success:
                         return _decode(response, into)
                     error = _api_error(response)
-                    retryable = response.status_code in RETRYABLE_STATUSES and (
-                        method in IDEMPOTENT_METHODS
-                    )
-                    if isinstance(error, RateLimitError):
-                        stats.rate_limited += 1
-                        if error.retry_after is not None:
-                            delay = error.retry_after
-                        elif drained:  # when our oldest accepted request leaves the window
-                            delay = min(drained, policy.max_retry_after)
-                        else:
-                            delay = policy.rate_limit_backoff(retries, period=period)
-                        retryable = delay <= policy.max_retry_after
-                        if retryable:
-                            limiter.cool_down(delay)
-                            delay = 0.0
-                if not retryable or retries >= policy.max_retries:
+                    stats.rate_limited += status == 429
+                decision = policy.decide(
+                    method=method, retries=retries, status=status, request_sent=sent,
+                    retry_after=getattr(error, "retry_after", None), window_frees_in=frees_in,
+                    period=throttle.period,
+                )  # fmt: skip
+                if decision.action is Action.RAISE:
                     error.retries_taken = retries
-                    logger.warning(
-                        "%s %s failed with %s after %d attempt(s)",
-                        method, path, status, retries + 1,
-                    )  # fmt: skip
+                    logger.warning("%s %s failed with %s after %d attempt(s)",
+                                   method, path, outcome, retries + 1)  # fmt: skip
                     raise error from cause
-                retries += 1
-                stats.retries += 1
-                if delay:
-                    await asyncio.sleep(delay)
+                if decision.action is Action.COOL_DOWN:
+                    await throttle.cool_down(decision.delay)
+                else:
+                    await asyncio.sleep(decision.delay)
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _connection_error(exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:

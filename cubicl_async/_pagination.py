@@ -1,72 +1,130 @@
-"""The async pager over `skip`/`limit` lists: items, pages, `to_list()` and a `max_items` guard."""
+"""`Pager`, the one list type of the SDK, over page strategies: `skip`/`limit` or one answer."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
-__all__ = ["Pager", "TooManyItemsError"]
+from ._errors import CubiclError
+
+__all__ = ["PageStrategy", "Pager", "SkipLimit", "TooManyItemsError", "Unpaged"]
 
 T = TypeVar("T")
 
 
-class TooManyItemsError(ValueError):
+class TooManyItemsError(CubiclError, ValueError):
     """`to_list()` would hold more than `max_items` items."""
 
 
-class Pager(Generic[T]):
-    """An async iterator over a paginated list, fetching one page at a time.
+class PageStrategy(Protocol[T]):
+    """How a list is fetched: an async iterator of the pages the server answers, as sent."""
 
-    Pages are requested with `skip` advancing by the length of the page received and an
-    explicit `limit` of `page_size`; iteration stops on a page shorter than that (or
-    empty), so a list of N items costs N // page_size + 1 requests. Only the current page
-    and the ids of the one before are held, so memory does not grow with the list.
-    An item pushed into the next page while the list is read (an insertion before it) is
-    not yielded twice: a new page is checked against the ids of the previous one, which
-    covers up to `page_size` insertions between two fetches. An item pulled into an
-    earlier page (a deletion before it) can be missed, as with any `skip`/`limit`
-    listing: read again, or narrow the filter, when that matters.
+    def pages(self) -> AsyncIterator[list[T]]:
+        """Fetch and yield the pages, one request each, until the list ends."""
+        ...
+
+
+class SkipLimit(Generic[T]):
+    """Pages of `page_size` items at `skip` 0, then `skip += len(page)`, to a short page.
+
+    A list of N items costs `N // page_size + 1` requests (the last one short or empty).
+    """
+
+    def __init__(self, fetch: Callable[[int, int], Awaitable[list[T]]], page_size: int) -> None:
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+            raise ValueError(f"page_size must be an int of at least 1, got {page_size!r}")
+        self._fetch = fetch
+        #: Items requested per page (the `limit` sent).
+        self.page_size = page_size
+
+    async def pages(self) -> AsyncIterator[list[T]]:
+        """Yield each page as answered, until one comes back shorter than `page_size`."""
+        skip = 0
+        while True:
+            page = await self._fetch(skip, self.page_size)
+            yield page
+            if len(page) < self.page_size:
+                return
+            skip += len(page)
+
+
+class Unpaged(Generic[T]):
+    """A list the API returns whole, in one answer (one request)."""
+
+    page_size = None
+
+    def __init__(self, fetch: Callable[[], Awaitable[list[T]]]) -> None:
+        self._fetch = fetch
+
+    async def pages(self) -> AsyncIterator[list[T]]:
+        """Yield the one answer."""
+        yield await self._fetch()
+
+
+class Pager(Generic[T]):
+    """An async iterator over a list, fetching one page at a time; `await` it for a list.
+
+    Nothing is sent before the pager is iterated or awaited. The requests it costs are
+    its strategy's: `skip`/`limit` lists cost `N // page_size + 1` requests for N items,
+    unpaged lists one. Only the current page and the ids of the one before are held, so
+    memory does not grow with the list.
+
+    Items are yielded once per id: a repeat inside a page is dropped, and so is an item
+    of the previous page seen again, which covers up to `page_size` insertions before
+    the cursor between two fetches. An item pulled into an earlier page (a deletion
+    before it) can be missed, as with any `skip`/`limit` listing: read again, or narrow
+    the filter, when that matters.
 
     Use `async for item in pager`, `async for page in pager.pages()`, or
-    `await pager.to_list()` (`await pager` is the same). With `max_items`, iteration
+    `await pager` (the same as `await pager.to_list()`). Without `max_items`, `await`
+    holds the whole list in memory, however long it is. With `max_items`, iteration
     stops after that many items and `to_list()` raises `TooManyItemsError` rather than
     return a truncated list.
     """
 
     def __init__(
         self,
-        fetch: Callable[[int, int], Awaitable[list[T]]],
+        strategy: PageStrategy[T],
         key: Callable[[T], str],
         *,
-        page_size: int,
         max_items: int | None = None,
     ) -> None:
-        if page_size < 1:
-            raise ValueError(f"page_size must be at least 1, got {page_size}")
-        if max_items is not None and max_items < 0:
-            raise ValueError(f"max_items must not be negative, got {max_items}")
-        self._fetch = fetch
+        if max_items is not None and (
+            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
+        ):
+            raise ValueError(f"max_items must be an int of at least 0, got {max_items!r}")
+        self._strategy = strategy
         self._key = key
-        #: Items requested per page (the `limit` sent).
-        self.page_size = page_size
         #: Stop after this many items (`None`: no limit).
         self.max_items = max_items
 
+    @property
+    def page_size(self) -> int | None:
+        """Items requested per page (`None` for a list the API returns whole)."""
+        size: int | None = getattr(self._strategy, "page_size", None)
+        return size
+
     async def pages(self) -> AsyncIterator[list[T]]:
-        """Yield each page's new items (none of the previous page's again), in order."""
+        """Yield each page's new items (none seen in it or the page before), in order."""
         previous: set[str] = set()
-        skip, left = 0, self.max_items
-        while left is None or left > 0:
-            page = await self._fetch(skip, self.page_size)
-            skip += len(page)
-            keys = [self._key(item) for item in page]
-            fresh = [item for item, key in zip(page, keys, strict=True) if key not in previous]
-            previous = set(keys)
+        left = self.max_items
+        if left == 0:
+            return
+        async for page in self._strategy.pages():
+            keys: set[str] = set()
+            fresh = []
+            for item in page:
+                key = self._key(item)
+                if key not in keys and key not in previous:
+                    fresh.append(item)
+                keys.add(key)
+            previous = keys
             if left is not None:
-                fresh, left = fresh[:left], left - min(left, len(fresh))
+                fresh = fresh[:left]
+                left -= len(fresh)
             if fresh:
                 yield fresh
-            if len(page) < self.page_size:
+            if left == 0:
                 return
 
     async def __aiter__(self) -> AsyncIterator[T]:
@@ -81,9 +139,7 @@ class Pager(Generic[T]):
         """Return every item; with `max_items`, raise `TooManyItemsError` beyond it."""
         if self.max_items is None:
             return [item async for item in self]
-        pager = Pager(
-            self._fetch, self._key, page_size=self.page_size, max_items=self.max_items + 1
-        )
+        pager = Pager(self._strategy, self._key, max_items=self.max_items + 1)
         items = [item async for item in pager]
         if len(items) > self.max_items:
             raise TooManyItemsError(

@@ -12,14 +12,16 @@ import builtins
 import enum
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Final, Literal
+from typing import Literal
 
 import attrs
 
-from ._wire import Requester, check_id
+from ._common import DEFAULT_TASK_STATES, TaskState
+from ._pagination import Pager
+from ._resource import Resource
+from ._wire import check_id
 
 __all__ = [
-    "DEFAULT_TASK_STATES",
     "PermissionLevel",
     "PermissionLevels",
     "Project",
@@ -27,18 +29,7 @@ __all__ = [
     "ProjectPermissions",
     "ProjectTree",
     "Projects",
-    "TaskState",
-    "TaskStateType",
 ]
-
-
-class TaskStateType(enum.StrEnum):
-    """The category of a task state; unknown categories are kept as plain strings."""
-
-    WAITING = "waiting"
-    ACTIVE = "active"
-    COMPLETED = "completed"
-    SUSPENDED = "suspended"
 
 
 class PermissionLevel(enum.StrEnum):
@@ -53,34 +44,6 @@ class PermissionLevel(enum.StrEnum):
     CONTRIBUTE = "contribute"
     EDIT = "edit"
     MANAGE = "manage"
-
-
-@attrs.frozen(kw_only=True)
-class TaskState:
-    """A state a task of the project can be in."""
-
-    #: The stored state name, the value of `Task.state` (e.g. `cb_waiting`).
-    name: str
-    #: The state's category.
-    type: TaskStateType | str | None = None
-    #: Background colour, hex.
-    color: str | None = None
-    #: Text colour, hex.
-    text_color: str | None = None
-    #: Whether a task created without a state gets this one.
-    is_default: bool = False
-
-
-#: The states of a project that does not customise them (its `taskStates` key is absent).
-DEFAULT_TASK_STATES: Final = (
-    TaskState(name="cb_waiting", type=TaskStateType.WAITING, color="#f39c12", text_color="#fff",
-              is_default=True),
-    TaskState(name="cb_active", type=TaskStateType.ACTIVE, color="#2ecc71", text_color="#fff"),
-    TaskState(name="cb_completed", type=TaskStateType.COMPLETED, color="#d8d8d8",
-              text_color="#333"),
-    TaskState(name="cb_suspended", type=TaskStateType.SUSPENDED, color="#7d5fff",
-              text_color="#fff"),
-)  # fmt: skip
 
 
 @attrs.frozen(kw_only=True)
@@ -123,8 +86,8 @@ class Project:
     admins: tuple[str, ...] = ()
     #: Member user ids.
     members: tuple[str, ...] = ()
-    #: Child project ids.
-    groups: tuple[str, ...] = ()
+    #: Child project ids (`groups` on the wire).
+    children: tuple[str, ...] = attrs.field(default=(), metadata={"wire": "groups"})
     #: The project's task states: the four `DEFAULT_TASK_STATES` unless customised.
     task_states: tuple[TaskState, ...] = DEFAULT_TASK_STATES
     #: Customised permissions, or `None` when the project uses the defaults.
@@ -175,7 +138,7 @@ class ProjectTree:
         self._parents: dict[str, list[str]] = {pid: [] for pid in self._projects}
         for project in self._projects.values():
             links = [(parent, project.id) for parent in project.parents]
-            links += [(project.id, child) for child in project.groups]
+            links += [(project.id, child) for child in project.children]
             for parent, child in links:
                 if parent in self._projects and child in self._projects:
                     _append_new(self._children[parent], child)
@@ -291,16 +254,11 @@ def _reach(links: dict[str, list[str]], start: str) -> list[str]:
     return order
 
 
-class Projects:
+class Projects(Resource):
     """`client.projects`: list and walk the organization's projects (API: `/groups`)."""
 
-    def __init__(self, client: Requester) -> None:
-        self._client = client
-
-    async def list(
-        self, parent: str | None = None, *, recursive: bool = False
-    ) -> builtins.list[Project]:
-        """Return projects, each once.
+    def list(self, parent: str | None = None, *, recursive: bool = False) -> Pager[Project]:
+        """List projects, each once (one request; the API answers the list whole).
 
         Without `parent`: every project of the organization the token's user can see.
         With `parent`: its children, or with `recursive=True` all its descendants.
@@ -308,17 +266,7 @@ class Projects:
         params: dict[str, str | bool] = {}
         if parent is not None:
             params = {"parent": check_id("parent", parent), "recursive": recursive}
-        projects: builtins.list[Project] = await self._client._request(
-            "GET", "groups", params=params, into=list[Project]
-        )
-        return _unique(projects)
-
-    async def iter(
-        self, parent: str | None = None, *, recursive: bool = False
-    ) -> AsyncIterator[Project]:
-        """Iterate over the projects `list()` returns."""
-        for project in await self.list(parent, recursive=recursive):
-            yield project
+        return self._unpaged("groups", Project, params=params)
 
     async def tree(self, root: str | None = None) -> ProjectTree:
         """Fetch a whole DAG in one request: the organization's, or everything under `root`."""
@@ -357,7 +305,7 @@ class Projects:
             depth += 1
             parents = [trail[-1] if trail else root for trail in level]
             async with asyncio.TaskGroup() as group:
-                fetches = [group.create_task(self.list(parent)) for parent in parents]
+                fetches = [group.create_task(self.list(parent).to_list()) for parent in parents]
             next_level: builtins.list[tuple[str, ...]] = []
             for trail, fetch in zip(level, fetches, strict=True):
                 for child in fetch.result():
@@ -366,11 +314,3 @@ class Projects:
                         next_level.append((*trail, child.id))
                         yield ProjectNode(child, depth, (*trail, child.id))
             level = next_level
-
-
-def _unique(projects: list[Project]) -> list[Project]:
-    """Drop repeated ids (the API does not promise a descendant appears once)."""
-    unique: dict[str, Project] = {}
-    for project in projects:
-        unique.setdefault(project.id, project)
-    return list(unique.values())

@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypedDict, Unpack
 
 import attrs
 
+from ._common import CustomerRef, FileRef, TaskState
 from ._convert import UNSET, Unset, request_body
 from ._pagination import Pager
-from ._projects import TaskState
-from ._wire import Requester, check_id, path
+from ._resource import GetMany, projection, request_fields
+from ._wire import check_id, path
 
 __all__ = [
     "ActivityType",
     "ChecklistItem",
-    "CustomerRef",
     "EmailOrigin",
-    "FileRef",
     "ProgressBar",
     "StepType",
+    "SubtaskFields",
     "SupportOrigin",
     "Task",
     "TaskActivity",
+    "TaskChanges",
+    "TaskFields",
     "TaskUpdate",
     "Tasks",
     "Workflow",
@@ -73,24 +74,6 @@ class ProgressBar:
 
 
 @attrs.frozen(kw_only=True)
-class CustomerRef:
-    """The client a task belongs to, as embedded in the task."""
-
-    #: Client id.
-    id: str
-    #: Client name.
-    name: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class FileRef:
-    """A file attached to a task or a comment."""
-
-    #: File id.
-    id: str
-
-
-@attrs.frozen(kw_only=True)
 class EmailOrigin:
     """Where a task created from an incoming email came from."""
 
@@ -110,8 +93,8 @@ class SupportOrigin:
 class Workflow:
     """The workflow a task belongs to."""
 
-    #: Workflow id.
-    id: str | None = None
+    #: Workflow id (the API sends `id` here, not `_id`).
+    id: str | None = attrs.field(default=None, metadata={"wire": "id"})
     #: Template the workflow was made from.
     template_id: str | None = None
     #: Whether the workflow is complete.
@@ -151,8 +134,8 @@ class Task:
     priority: int | None = None
     #: Order among tasks of equal priority (lowest first).
     priority_score: float | None = None
-    #: Project id.
-    group: str | None = None
+    #: Project id (`group` on the wire).
+    project: str | None = attrs.field(default=None, metadata={"wire": "group"})
     #: When the task was completed.
     completed_at: datetime | None = None
     #: When the task was archived (`None`: not archived).
@@ -239,16 +222,88 @@ Archived = bool | Literal["all"]
 Steps = Sequence[ChecklistItem] | ProgressBar
 
 
-class Tasks:
+class SubtaskFields(TypedDict, total=False):
+    """The optional fields of `Tasks.create_subtask` (and of `Tasks.create`); see `Task`.
+
+    A field not given (or given as `UNSET`) is not sent: the server applies its default.
+    """
+
+    state: str | Unset
+    desc: str | Unset
+    start: datetime | Unset
+    deadline: datetime | Unset
+    assignees: Sequence[str] | Unset
+    priority: int | Unset
+    tags: Sequence[str] | Unset
+    customer: str | Unset
+    files: Sequence[str] | Unset
+    #: Inferred from `steps` when left out: "steps" for a checklist, "progress" for a bar.
+    step_type: StepType | str | Unset
+    steps: Steps | Unset
+    private: bool | Unset
+    estimated_time: timedelta | Unset
+
+
+class TaskFields(SubtaskFields, total=False):
+    """The optional fields of `Tasks.create`: those of a subtask, and these."""
+
+    recurrent: bool | Unset
+    recurrence: dict[str, Any] | Unset
+    #: The parent task's id: the new task becomes its subtask.
+    parent: str | Unset
+    #: The workflow the task is created through (`workFlowId` on the wire).
+    workflow_id: str | Unset
+    custom_fields: dict[str, str | None] | Unset
+
+
+class TaskChanges(TypedDict, total=False):
+    """The fields `Tasks.update` can change: `UNSET` or absent leaves one, `None` clears it."""
+
+    name: str | Unset
+    state: str | Unset
+    desc: str | Unset | None
+    start: datetime | Unset | None
+    deadline: datetime | Unset | None
+    assignees: Sequence[str] | Unset | None
+    priority: int | Unset
+    tags: Sequence[str] | Unset | None
+    customer: str | Unset | None
+    files: Sequence[str] | Unset | None
+    step_type: StepType | str | Unset | None
+    steps: Steps | Unset | None
+    recurrent: bool | Unset
+    recurrence: dict[str, Any] | Unset | None
+    private: bool | Unset
+    #: `True` archives the task, `False` restores it.
+    archived: bool | Unset
+    workflow_id: str | Unset | None
+    estimated_time: timedelta | Unset | None
+    custom_fields: dict[str, str | None] | Unset | None
+    shared_with_customer: bool | Unset | None
+
+
+#: Python argument names whose wire names are not their camelCase.
+_WIRE_ARGS = {"project": "group", "workflow_id": "workFlowId"}
+
+
+def _body(kind: type, fields: dict[str, Any], **required: Any) -> dict[str, Any]:
+    """Build the body of a create or an update; `step_type` is inferred from `steps`."""
+    steps = fields.get("steps")
+    if fields.get("step_type", UNSET) is UNSET and steps is not None and steps is not UNSET:
+        step_type = StepType.PROGRESS if isinstance(steps, ProgressBar) else StepType.STEPS
+        fields = {**fields, "step_type": step_type}
+    return request_fields(kind, fields, renames=_WIRE_ARGS, **required)
+
+
+class Tasks(GetMany[Task]):
     """`client.tasks`: search, read, create, update and delete tasks, and their activity."""
 
-    def __init__(self, client: Requester) -> None:
-        self._client = client
+    _id_name = "task_id"
 
     def list(
         self,
         *,
-        group: str | None = None,
+        project: str | None = None,
         assignee: str | None = None,
         assigned_by: str | None = None,
         customer: str | None = None,
@@ -263,16 +318,16 @@ class Tasks:
         page_size: int = 100,
         max_items: int | None = None,
     ) -> Pager[Task]:
-        """Search tasks; return an async iterator that fetches one page at a time.
+        """Search tasks; return a `Pager` that fetches `page_size` tasks a request.
 
-        Filters (all optional): a project (`group`, with its descendants when
-        `recursive`), `assignee`, `assigned_by` (creator), `customer`, `tag` (a name),
-        a time window `start`..`end` (aware datetimes, both or neither: a task matches
-        if its start or its deadline falls inside), `archived` (`False`: not archived,
-        `True`: archived only, `"all"`), `search` (in the name), and a projection:
-        `include` or `exclude` field names (wire names, e.g. "desc"; not both). Lists
-        leave out some fields unless included (see `Task`). Nothing is sent before the
-        first page is awaited; bad arguments raise `ValueError` at once.
+        Filters (all optional): a `project` (with its descendants when `recursive`),
+        `assignee`, `assigned_by` (creator), `customer`, `tag` (a name), a time window
+        `start`..`end` (aware datetimes, both or neither: a task matches if its start or
+        its deadline falls inside), `archived` (`False`: not archived, `True`: archived
+        only, `"all"`), `search` (in the name), and a projection: `include` or `exclude`
+        `Task` attribute names (e.g. "desc", "custom_fields"; not both). Lists leave out
+        some fields unless included (see `Task`). Nothing is sent before the first page
+        is awaited; bad arguments raise at once.
         """
         if (start is None) != (end is None):
             raise ValueError("start and end go together: give both or neither")
@@ -280,11 +335,8 @@ class Tasks:
             raise ValueError("include and exclude cannot be combined")
         if archived not in (False, True, "all"):
             raise ValueError(f"archived must be False, True or 'all', got {archived!r}")
-        for name, fields in (("include", include), ("exclude", exclude)):
-            if isinstance(fields, str):
-                raise TypeError(f"{name} takes a sequence of field names, not a string")
         params: dict[str, Any] = {
-            "group": group,
+            "group": project,
             "assignee": assignee,
             "assignedBy": assigned_by,
             "customer": customer,
@@ -294,158 +346,46 @@ class Tasks:
             "archived": "all" if archived == "all" else bool(archived),
             "recursive": True if recursive else None,
             "search": search,
-            "include": include,
-            "exclude": exclude,
+            "include": projection(Task, "include", include),
+            "exclude": projection(Task, "exclude", exclude),
         }
-
-        async def fetch(skip: int, limit: int) -> builtins.list[Task]:
-            page: builtins.list[Task] = await self._client._request(
-                "GET", "tasks", params={**params, "skip": skip, "limit": limit},
-                into=builtins.list[Task],
-            )  # fmt: skip
-            return page
-
-        return Pager(fetch, _task_id, page_size=page_size, max_items=max_items)
+        return self._paged("tasks", Task, params=params, page_size=page_size, max_items=max_items)
 
     async def get(self, task_id: str) -> Task:
         """Return one task with every field."""
-        task: Task = await self._client._request(
-            "GET", path("tasks/{task_id}", task_id=task_id), into=Task
-        )
-        return task
+        return await self._get(path("tasks/{task_id}", task_id=task_id), into=Task)
 
-    @overload
-    async def get_many(
-        self, task_ids: Iterable[str], *, return_exceptions: Literal[False] = False
-    ) -> builtins.list[Task]: ...
-    @overload
-    async def get_many(
-        self, task_ids: Iterable[str], *, return_exceptions: Literal[True]
-    ) -> builtins.list[Task | BaseException]: ...
-    async def get_many(
-        self, task_ids: Iterable[str], *, return_exceptions: bool = False
-    ) -> builtins.list[Task] | builtins.list[Task | BaseException]:
-        """Fetch many tasks concurrently, through the throttle; return them in input order.
+    async def create(self, *, project: str, name: str, **fields: Unpack[TaskFields]) -> Task:
+        """Create a task in `project`; with `parent`, as that task's subtask.
 
-        A repeated id is fetched once. If one fetch fails, the others still pending are
-        cancelled and its error is raised; with `return_exceptions=True` every fetch runs
-        to its end and a failure takes its place in the list as the exception raised.
+        The optional fields are those of `TaskFields`. Fields not given are not sent:
+        the server applies its defaults (the project's default state, priority 3). A
+        POST is never retried once it may have reached the server, so a create is never
+        performed twice.
         """
-        ids = builtins.list(task_ids)
-        for task_id in ids:
-            check_id("task_id", task_id)
-        fetches = {
-            task_id: asyncio.ensure_future(self.get(task_id)) for task_id in dict.fromkeys(ids)
-        }
-        try:
-            await asyncio.gather(*fetches.values(), return_exceptions=return_exceptions)
-        finally:
-            for fetch in fetches.values():
-                fetch.cancel()
-            await asyncio.gather(*fetches.values(), return_exceptions=True)
-        return [_outcome(fetches[task_id]) for task_id in ids]
-
-    async def create(
-        self,
-        *,
-        group: str,
-        name: str,
-        state: str | Unset = UNSET,
-        desc: str | Unset = UNSET,
-        start: datetime | Unset = UNSET,
-        deadline: datetime | Unset = UNSET,
-        assignees: Sequence[str] | Unset = UNSET,
-        priority: int | Unset = UNSET,
-        tags: Sequence[str] | Unset = UNSET,
-        customer: str | Unset = UNSET,
-        files: Sequence[str] | Unset = UNSET,
-        step_type: StepType | str | Unset = UNSET,
-        steps: Steps | Unset = UNSET,
-        recurrent: bool | Unset = UNSET,
-        recurrence: dict[str, Any] | Unset = UNSET,
-        private: bool | Unset = UNSET,
-        parent: str | Unset = UNSET,
-        work_flow_id: str | Unset = UNSET,
-        estimated_time: timedelta | Unset = UNSET,
-        custom_fields: dict[str, str | None] | Unset = UNSET,
-    ) -> Task:
-        """Create a task in project `group`; with `parent`, as that task's subtask.
-
-        Arguments left `UNSET` are not sent: the server applies its defaults (the
-        project's default state, priority 3). A POST is never retried once it may have
-        reached the server, so a create is never performed twice.
-        """
-        check_id("group", group)
-        body = request_body({k: v for k, v in locals().items() if k != "self"})
-        task: Task = await self._client._request("POST", "tasks", body=body, into=Task)
-        return task
+        body = _body(TaskFields, dict(fields), project=check_id("project", project), name=name)
+        return await self._post("tasks", body=body, into=Task)
 
     async def create_subtask(
-        self,
-        parent_id: str,
-        *,
-        name: str,
-        state: str | Unset = UNSET,
-        desc: str | Unset = UNSET,
-        start: datetime | Unset = UNSET,
-        deadline: datetime | Unset = UNSET,
-        assignees: Sequence[str] | Unset = UNSET,
-        priority: int | Unset = UNSET,
-        tags: Sequence[str] | Unset = UNSET,
-        customer: str | Unset = UNSET,
-        files: Sequence[str] | Unset = UNSET,
-        step_type: StepType | str | Unset = UNSET,
-        steps: Steps | Unset = UNSET,
-        private: bool | Unset = UNSET,
-        estimated_time: timedelta | Unset = UNSET,
+        self, parent_id: str, *, name: str, **fields: Unpack[SubtaskFields]
     ) -> Task:
-        """Create a subtask of `parent_id`, in the parent's project."""
-        fields = {k: v for k, v in locals().items() if k not in ("self", "parent_id")}
-        task: Task = await self._client._request(
-            "POST", path("tasks/{parent_id}/subtasks", parent_id=parent_id),
-            body=request_body(fields), into=Task,
-        )  # fmt: skip
-        return task
+        """Create a subtask of `parent_id`, in the parent's project (fields: `SubtaskFields`)."""
+        body = _body(SubtaskFields, dict(fields), name=name)
+        return await self._post(
+            path("tasks/{parent_id}/subtasks", parent_id=parent_id), body=body, into=Task
+        )
 
-    async def update(
-        self,
-        task_id: str,
-        *,
-        name: str | Unset = UNSET,
-        state: str | Unset = UNSET,
-        desc: str | Unset | None = UNSET,
-        start: datetime | Unset | None = UNSET,
-        deadline: datetime | Unset | None = UNSET,
-        assignees: Sequence[str] | Unset | None = UNSET,
-        priority: int | Unset = UNSET,
-        tags: Sequence[str] | Unset | None = UNSET,
-        customer: str | Unset | None = UNSET,
-        files: Sequence[str] | Unset | None = UNSET,
-        step_type: StepType | str | Unset | None = UNSET,
-        steps: Steps | Unset | None = UNSET,
-        recurrent: bool | Unset = UNSET,
-        recurrence: dict[str, Any] | Unset | None = UNSET,
-        private: bool | Unset = UNSET,
-        archived: bool | Unset = UNSET,
-        work_flow_id: str | Unset | None = UNSET,
-        estimated_time: timedelta | Unset | None = UNSET,
-        custom_fields: dict[str, str | None] | Unset | None = UNSET,
-        shared_with_customer: bool | Unset | None = UNSET,
-    ) -> TaskUpdate:
-        """Change some fields of a task: only the arguments given are sent.
+    async def update(self, task_id: str, **changes: Unpack[TaskChanges]) -> TaskUpdate:
+        """Change some fields of a task (those of `TaskChanges`): only those given are sent.
 
-        `UNSET` (the default) leaves a field unchanged; `None` sends `null`, which clears
-        it. `archived=True` archives the task, `False` restores it. Returns the task as
-        it is now and the activity the server recorded.
+        `UNSET` (or leaving a field out) leaves it unchanged; `None` sends `null`, which
+        clears it. `archived=True` archives the task, `False` restores it. Returns the
+        task as it is now and the activity the server recorded.
         """
-        fields = {k: v for k, v in locals().items() if k not in ("self", "task_id")}
-        if all(isinstance(v, Unset) for v in fields.values()):
+        body = _body(TaskChanges, dict(changes))
+        if not body:
             raise ValueError("update needs at least one field to change")
-        result: TaskUpdate = await self._client._request(
-            "PUT", path("tasks/{task_id}", task_id=task_id), body=request_body(fields),
-            into=TaskUpdate,
-        )  # fmt: skip
-        return result
+        return await self._put(path("tasks/{task_id}", task_id=task_id), body=body, into=TaskUpdate)
 
     async def set_state(self, task_id: str, state: str | TaskState) -> TaskUpdate:
         """Move a task to another state, given by its stored name or as a `TaskState`."""
@@ -454,23 +394,19 @@ class Tasks:
             raise TypeError(f"state must be a state name or a TaskState, got {state!r}")
         if not name:
             raise ValueError("state must be a non-empty state name")
-        result: TaskUpdate = await self._client._request(
-            "PUT", path("tasks/{task_id}/state", task_id=task_id), body={"state": name},
-            into=TaskUpdate,
-        )  # fmt: skip
-        return result
+        return await self._put(
+            path("tasks/{task_id}/state", task_id=task_id), body={"state": name}, into=TaskUpdate
+        )
 
     async def delete(self, task_id: str) -> None:
         """Delete a task (the emulator deletes its subtasks with it)."""
-        await self._client._request("DELETE", path("tasks/{task_id}", task_id=task_id))
+        await self._delete(path("tasks/{task_id}", task_id=task_id))
 
     async def activities(self, task_id: str) -> builtins.list[TaskActivity]:
-        """Return the task's activity, oldest first."""
-        found: builtins.list[TaskActivity] = await self._client._request(
-            "GET", path("tasks/{task_id}/activities", task_id=task_id),
-            into=builtins.list[TaskActivity],
-        )  # fmt: skip
-        return found
+        """Return the task's activity, oldest first (the API answers it whole)."""
+        return await self._get(
+            path("tasks/{task_id}/activities", task_id=task_id), into=builtins.list[TaskActivity]
+        )
 
     async def comment(
         self, task_id: str, content: str | Unset = UNSET, *, files: Sequence[str] | Unset = UNSET
@@ -478,29 +414,18 @@ class Tasks:
         """Add a comment (text, files, or both) to a task."""
         if content is UNSET and files is UNSET:
             raise ValueError("a comment needs content, files, or both")
-        activity: TaskActivity = await self._client._request(
-            "POST", path("tasks/{task_id}/activities", task_id=task_id),
-            body=request_body({"content": content, "files": files}), into=TaskActivity,
-        )  # fmt: skip
-        return activity
+        return await self._post(
+            path("tasks/{task_id}/activities", task_id=task_id),
+            body=request_body({"content": content, "files": files}),
+            into=TaskActivity,
+        )
 
     async def set_comment_visibility(
         self, task_id: str, activity_id: str, *, visible: bool
     ) -> TaskActivity:
         """Show your comment to the task's Client Portal client, or hide it again."""
-        activity: TaskActivity = await self._client._request(
-            "PUT",
+        return await self._put(
             path("tasks/{task_id}/activities/{activity_id}", task_id=task_id,
                  activity_id=activity_id),
             body={"visibleToCustomer": visible}, into=TaskActivity,
         )  # fmt: skip
-        return activity
-
-
-def _task_id(task: Task) -> str:
-    return task.id
-
-
-def _outcome(fetch: asyncio.Future[Task]) -> Task | BaseException:
-    exc = fetch.exception()
-    return exc if exc is not None else fetch.result()

@@ -1,16 +1,17 @@
-"""Client-side throttling: the rate limit bucket, the 429 cooldown gate, and the adaptive rate."""
+"""Client-side throttling: the `Throttle` protocol and the local limiter (bucket, cooldown)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
+from typing import Protocol, runtime_checkable
 
 import attrs
 from aiolimiter import AsyncLimiter
 
 from ._errors import ClientStateError
 
-__all__ = ["RateLimit", "RateLimiter"]
+__all__ = ["RateLimit", "RateLimiter", "Throttle"]
 
 
 @attrs.frozen
@@ -51,6 +52,33 @@ class RateLimit:
         return (requests + 1 - self.burst) * self.headroom / self.period
 
 
+@runtime_checkable
+class Throttle(Protocol):
+    """What the request pipeline needs from a rate limiter; `RateLimiter` is the local one.
+
+    For each attempt the pipeline awaits `acquire()`, sends, then awaits `record()` with
+    the answer; on a 429 it may await `cool_down()`, which must hold every request that
+    shares the throttle. All times are the running loop's clock (`loop.time()`).
+    """
+
+    @property
+    def period(self) -> float:
+        """The window of the limit in seconds (60 when there is no limit)."""
+        ...
+
+    async def acquire(self) -> float:
+        """Wait until a request may leave; return the seconds waited."""
+        ...
+
+    async def record(self, sent_at: float, *, rate_limited: bool) -> float | None:
+        """Learn from an answer; for a 429, return the seconds until a slot frees, if known."""
+        ...
+
+    async def cool_down(self, seconds: float) -> None:
+        """Hold every request that has not left yet for `seconds` from now."""
+        ...
+
+
 class RateLimiter:
     """The throttle every request of a client passes: a bucket, a cooldown gate, a rate.
 
@@ -89,6 +117,11 @@ class RateLimiter:
         return f"<RateLimiter {self.limit!r} rate={rate}>"
 
     @property
+    def period(self) -> float:
+        """The limit's window in seconds (60 when there is no limit)."""
+        return self.limit.period if self.limit else 60.0
+
+    @property
     def rate(self) -> float | None:
         """Requests per second allowed now (`None` when there is no bucket)."""
         return self._rate
@@ -125,11 +158,11 @@ class RateLimiter:
                 continue
             now = self._now()
 
-    def cool_down(self, seconds: float) -> None:
+    async def cool_down(self, seconds: float) -> None:
         """Hold every request that has not left yet for `seconds` from now."""
         self._cooldown_until = max(self._cooldown_until, self._now() + seconds)
 
-    def record(self, sent_at: float, *, rate_limited: bool) -> float | None:
+    async def record(self, sent_at: float, *, rate_limited: bool) -> float | None:
         """Learn from an answer to a request sent at `sent_at` (loop time).
 
         For a 429, return the seconds until the server's window should free a slot (our

@@ -1,99 +1,22 @@
-"""Pure request arithmetic, no I/O: paths, query parameters, retry rules and delays."""
+"""Pure request building, no I/O: path ids, query parameters and header values."""
 
 from __future__ import annotations
 
 import email.utils
 import math
-import random
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
-
-import attrs
 
 from ._convert import Unset
 
 __all__ = [
-    "IDEMPOTENT_METHODS",
-    "RETRYABLE_STATUSES",
-    "Requester",
-    "RetryPolicy",
     "check_id",
     "encode_params",
     "parse_retry_after",
     "path",
 ]
-
-#: Methods that may be sent twice without doing anything twice.
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-#: Statuses worth retrying for an idempotent request (429 is handled by the cooldown).
-RETRYABLE_STATUSES = frozenset({502, 503, 504})
-
-
-class Requester(Protocol):
-    """What an API area needs from the client: one call through the request pipeline."""
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Any = None,
-        into: Any = None,
-    ) -> Any: ...
-
-
-def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value > 0:
-        raise ValueError(f"{attribute.name} must be positive, got {value!r}")
-
-
-@attrs.frozen(kw_only=True)
-class RetryPolicy:
-    """How failed requests are retried.
-
-    Transport errors, timeouts and 502/503/504 are retried for GET, PUT and DELETE; a POST
-    is retried only when it certainly never reached the server (a connect failure, or a
-    429). Delays grow as `initial_delay * 2**n`, capped at `max_delay`, minus up to 25%
-    of jitter. A 429 pauses the whole client (every request not sent yet) for the
-    server's `Retry-After` (seconds or an HTTP date) or, without one, for
-    `rate_limit_delay * 2**n` with the same jitter, capped at `max_retry_after`; a
-    `Retry-After` above `max_retry_after` raises `RateLimitError` at once instead of
-    sleeping for minutes. Use `client.with_options(retry=...)` for a policy per call.
-    """
-
-    #: Retries after the first attempt; 0 turns retrying off.
-    max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
-    #: Delay before the first retry of a transport error or 5xx, in seconds.
-    initial_delay: float = attrs.field(default=0.5, validator=_positive)
-    #: Ceiling of that delay, in seconds.
-    max_delay: float = attrs.field(default=8.0, validator=_positive)
-    #: Cooldown after a first 429 that carries no `Retry-After`, in seconds; it doubles on
-    #: each further 429. `None`: an eighth of the rate limit's period (7.5 s for a minute).
-    rate_limit_delay: float | None = attrs.field(
-        default=None, validator=attrs.validators.optional(_positive)
-    )
-    #: The longest 429 cooldown accepted, in seconds; a longer `Retry-After` raises at once.
-    max_retry_after: float = attrs.field(default=60.0, validator=_positive)
-
-    def backoff(self, retry: int, *, rand: float | None = None) -> float:
-        """Return the delay before retry number `retry` (0-based) of a failed attempt."""
-        return _jitter(min(self.initial_delay * 2**retry, self.max_delay), rand)
-
-    def rate_limit_backoff(
-        self, retry: int, *, period: float = 60.0, rand: float | None = None
-    ) -> float:
-        """Return the cooldown after a 429 that named no `Retry-After` (window: `period`)."""
-        base = self.rate_limit_delay or period / 8
-        return _jitter(min(base * 2**retry, self.max_retry_after), rand)
-
-
-def _jitter(delay: float, rand: float | None) -> float:
-    if rand is None:
-        rand = random.random()  # noqa: S311 - jitter, not cryptography
-    return delay * (1 - 0.25 * rand)
 
 
 def check_id(name: str, value: object) -> str:

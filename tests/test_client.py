@@ -59,10 +59,15 @@ def make(emu: Emulator, **options: object) -> AsyncCubicl:
 # --- configuration -----------------------------------------------------------------------
 
 
-def test_token_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_token_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, emu: Emulator
+) -> None:
     """Without token=, CUBICL_TOKEN is used; without either, ConfigurationError names both."""
+    ada = emu.add_user("Ada", "L", token="from-env", org_admin=True)
     monkeypatch.setenv("CUBICL_TOKEN", "from-env")
-    assert AsyncCubicl()._headers["Authorization"] == "Bearer from-env"
+    async with AsyncCubicl(base_url=emu.base_url_in_process, transport=emu.transport()) as client:
+        await client.projects.list()
+    assert emu.requests[0].user_id == ada
     monkeypatch.delenv("CUBICL_TOKEN")
     with pytest.raises(ConfigurationError, match=r"token=.*CUBICL_TOKEN"):
         AsyncCubicl()
@@ -199,8 +204,9 @@ async def test_a_401_from_a_wrong_token_is_an_authentication_error(
     emu: Emulator, demo: Demo
 ) -> None:
     """An unknown token gets AuthenticationError with the server's message, and no retry."""
-    async with make(emu) as client:
-        client._headers["Authorization"] = "Bearer wrong"
+    async with AsyncCubicl(
+        "wrong", base_url=emu.base_url_in_process, transport=emu.transport(), retry=FAST_RETRY
+    ) as client:
         with pytest.raises(cubicl_async.AuthenticationError) as caught:
             await client.projects.list()
     assert caught.value.retries_taken == 0

@@ -57,7 +57,7 @@ async def test_records_are_typed_and_sparse_fields_defaulted(
         demo.projects["Marketing"],
         demo.projects["Frontend"],
     }
-    assert demo.projects["Engineering"] in by_name["Acme"].groups
+    assert demo.projects["Engineering"] in by_name["Acme"].children
     backend = by_name["Backend"]
     assert backend.task_states is DEFAULT_TASK_STATES
     assert not backend.has_custom_task_states
@@ -73,11 +73,15 @@ async def test_custom_task_states_are_reported_as_custom(client: AsyncCubicl) ->
     assert api.default_state in api.task_states
 
 
-async def test_iter_yields_what_list_returns(client: AsyncCubicl, demo: Demo) -> None:
-    """projects.iter() is the async-iterator form of list()."""
+async def test_list_is_a_pager_that_iterates_what_it_awaits(
+    client: AsyncCubicl, demo: Demo, emu: Emulator
+) -> None:
+    """projects.list() is a Pager: `async for` yields what `await` returns, one request each."""
     root = demo.projects["Acme"]
+    emu.requests.clear()
     listed = await client.projects.list(root, recursive=True)
-    assert [p async for p in client.projects.iter(root, recursive=True)] == listed
+    assert [p async for p in client.projects.list(root, recursive=True)] == listed
+    assert len(emu.requests) == 2
 
 
 @pytest.mark.parametrize("bad", ["", 5])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
@@ -20,6 +19,7 @@ from cubicl_async import (
     RateLimitError,
     RetryPolicy,
     ServerError,
+    Throttle,
 )
 from cubicl_async.testing import Demo, Emulator, serve
 
@@ -29,22 +29,23 @@ TOKEN = "demo-token"  # noqa: S105 - the emulator's demo token
 
 
 class Stamped(httpx.AsyncBaseTransport):
-    """A real HTTP transport that notes when each request left and its answer came back."""
+    """A transport that notes, on the loop's (virtual) clock, each request and its answer."""
 
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
         self.sent: list[float] = []
         self.answered: list[tuple[float, int]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send through a real transport, stamping both ends."""
-        self.sent.append(time.monotonic())
+        """Send through the inner transport, stamping both ends."""
+        loop = asyncio.get_running_loop()
+        self.sent.append(loop.time())
         response = await self.inner.handle_async_request(request)
-        self.answered.append((time.monotonic(), response.status_code))
+        self.answered.append((loop.time(), response.status_code))
         return response
 
     async def aclose(self) -> None:
-        """Close the real transport."""
+        """Close the inner transport."""
         await self.inner.aclose()
 
 
@@ -129,8 +130,8 @@ class RefusedOnce(httpx.AsyncHTTPTransport):
 
 
 def timeout_fault(emu: Emulator) -> None:
-    """Answer slower than the client's read timeout (set by the test)."""
-    emu.faults.latency = 0.15
+    """Answer slower than the client's read timeout (set by the test: 0.1 s to read only)."""
+    emu.faults.latency = 0.3
 
 
 POST_MATRIX = [
@@ -162,7 +163,9 @@ async def test_post_fault_matrix(
     applied: int,
 ) -> None:
     """Each fault on a POST (create): the outcome, requests seen, and never two creates."""
-    options: dict[str, object] = {"timeout": 0.05} if setup is timeout_fault else {}
+    # Only the read times out: a connect slowed by a loaded machine must not (it is retried).
+    read_timeout = httpx.Timeout(5.0, read=0.1)
+    options: dict[str, object] = {"timeout": read_timeout} if setup is timeout_fault else {}
     transport = RefusedOnce() if setup is None else None
     async with AsyncCubicl(
         TOKEN, base_url=base_url, rate_limit=None, retry=FAST_RETRY, transport=transport,
@@ -170,7 +173,7 @@ async def test_post_fault_matrix(
     ) as client:  # fmt: skip
         if setup is not None:
             setup(emu)
-        create = client.tasks.create(group=demo.projects["Backend"], name="exactly once")
+        create = client.tasks.create(project=demo.projects["Backend"], name="exactly once")
         if raises is None:
             assert (await create).name == "exactly once"
         else:
@@ -190,17 +193,18 @@ async def test_post_fault_matrix(
 # --- the herd ------------------------------------------------------------------------------
 
 
-async def test_one_429_holds_back_the_whole_herd(base_url: str, emu: Emulator) -> None:
+@pytest.mark.looptime
+async def test_one_429_holds_back_the_whole_herd(emu: Emulator, demo: Demo) -> None:
     """50 concurrent callers, one 429 (Retry-After 0.3 s): nothing else leaves until it ends.
 
     Two warm-up calls first fill the bucket, as in a running job: the herd is all parked
-    when its first request leaves, and the next one is 25 ms behind it, while a 429 comes
-    back over loopback in about 2 ms. A request already on its way when the 429 arrives
-    cannot be called back (at most one, on a slow machine); none leaves after it.
+    when its first request leaves, and the next one is 25 ms behind it. In process, on the
+    loop's virtual clock, the 429 comes back before that, so no request of the herd may
+    leave before the 429 arrives, nor during its cooldown.
     """
-    stamped = Stamped()
+    stamped = Stamped(emu.transport())
     async with AsyncCubicl(
-        TOKEN, base_url=base_url, transport=stamped, rate_limit=RateLimit(40, 1.0)
+        TOKEN, base_url=emu.base_url_in_process, transport=stamped, rate_limit=RateLimit(40, 1.0)
     ) as client:
         await asyncio.gather(client.projects.list(), client.projects.list())
         emu.faults.fail_next(1, 429, retry_after="0.3")
@@ -209,8 +213,8 @@ async def test_one_429_holds_back_the_whole_herd(base_url: str, emu: Emulator) -
     assert [r.status for r in emu.requests[:3]] == [200, 200, 429]
     assert all(r.status == 200 for r in emu.requests[3:])
     told = next(at for at, status in stamped.answered if status == 429)
-    assert [at for at in stamped.sent if told <= at < told + 0.3] == []
-    assert len([at for at in stamped.sent[3:] if at < told]) <= 1
+    herd = stamped.sent[3:]  # after the two warm-ups and the request that got the 429
+    assert [at for at in herd if at < told + 0.3] == []
     assert client.stats.rate_limited == 1
 
 
@@ -234,7 +238,7 @@ async def test_callers_cancelled_at_the_bucket_leave_nothing_behind(
         rate_limit=RateLimit(2, 60.0, headroom=1.0),  # a burst of 2, then one a minute
     ) as client:  # fmt: skip
         await asyncio.gather(client.projects.list(), client.projects.list())
-        waiting = [asyncio.create_task(client.projects.list()) for _ in range(5)]
+        waiting = [asyncio.create_task(client.projects.list().to_list()) for _ in range(5)]
         await asyncio.sleep(1)
         for task in waiting:
             task.cancel()
@@ -254,8 +258,8 @@ async def test_callers_cancelled_waiting_for_a_slot_free_it(emu: Emulator, demo:
         TOKEN, base_url=emu.base_url_in_process, transport=emu.transport(),
         rate_limit=None, max_concurrency=1,
     ) as client:  # fmt: skip
-        first = asyncio.create_task(client.projects.list())
-        queued = [asyncio.create_task(client.projects.list()) for _ in range(3)]
+        first = asyncio.create_task(client.projects.list().to_list())
+        queued = [asyncio.create_task(client.projects.list().to_list()) for _ in range(3)]
         await asyncio.sleep(1)
         for task in queued:
             task.cancel()
@@ -273,7 +277,7 @@ async def test_a_caller_cancelled_mid_request_frees_its_connection(
     """Cancelling a call in flight closes its connection; the one-slot pool serves the next."""
     emu.faults.latency = 0.15
     async with AsyncCubicl(TOKEN, base_url=base_url, rate_limit=None, max_concurrency=1) as client:
-        call = asyncio.create_task(client.projects.list())
+        call = asyncio.create_task(client.projects.list().to_list())
         await asyncio.sleep(0.03)
         call.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -289,7 +293,7 @@ async def test_aclose_ends_pending_requests_with_a_clear_error(
     """aclose() with calls in flight and queued: each fails with ClientStateError, no warning."""
     emu.faults.latency = 0.15
     client = AsyncCubicl(TOKEN, base_url=base_url, rate_limit=None, max_concurrency=2)
-    calls = [asyncio.create_task(client.projects.list()) for _ in range(5)]
+    calls = [asyncio.create_task(client.projects.list().to_list()) for _ in range(5)]
     await asyncio.sleep(0.03)
     await client.aclose()
     outcomes = await asyncio.gather(*calls, return_exceptions=True)
@@ -332,6 +336,46 @@ async def test_clients_sharing_a_limiter_stay_within_the_limit_together() -> Non
         assert one.rate_limiter is two.rate_limiter is shared
         await asyncio.gather(*(c.projects.list() for c in (one, two) for _ in range(20)))
     assert {r.status for r in emu.requests} == {200}
+
+
+class Recording:
+    """A `Throttle` of our own: lets everything through and notes what the pipeline says."""
+
+    period = 10.0
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    async def acquire(self) -> float:
+        """Never wait."""
+        self.calls.append(("acquire", None))
+        return 0.0
+
+    async def record(self, sent_at: float, *, rate_limited: bool) -> float | None:
+        """Note the answer; estimate a slot 2 s away after a 429."""
+        self.calls.append(("record", rate_limited))
+        return 2.0 if rate_limited else None
+
+    async def cool_down(self, seconds: float) -> None:
+        """Note the cooldown asked for."""
+        self.calls.append(("cool_down", seconds))
+
+
+@pytest.mark.looptime
+async def test_any_throttle_plugs_into_the_pipeline() -> None:
+    """A Throttle of one's own gets acquire, record and the window estimate as cooldown."""
+    emu = org()
+    throttle = Recording()
+    assert isinstance(throttle, Throttle)
+    assert isinstance(RateLimiter(), Throttle)
+    async with in_process(emu, rate_limit=throttle) as client:
+        assert client.rate_limiter is throttle
+        emu.faults.fail_next(1, 429)
+        await client.projects.list()
+    assert throttle.calls == [
+        ("acquire", None), ("record", True), ("cool_down", 2.0), ("acquire", None),
+        ("record", False),
+    ]  # fmt: skip
 
 
 @pytest.mark.looptime

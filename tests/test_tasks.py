@@ -91,7 +91,7 @@ async def test_a_task_with_every_optional_field_missing(local: AsyncCubicl, emu:
     """A sparse record (only _id, name, group) reads with defaults, nothing raised."""
     bare = emu.add_task(demo.projects["Backend"], "bare", created_by=demo.admin, sparse=True)
     task = await local.tasks.get(bare)
-    assert task == Task(id=bare, name="bare", group=demo.projects["Backend"])
+    assert task == Task(id=bare, name="bare", project=demo.projects["Backend"])
     assert (task.start, task.steps, task.customer, task.estimated_time) == (None, None, None, None)
     assert task.custom_fields == {}
 
@@ -110,7 +110,8 @@ async def test_rare_fields_are_typed(local: AsyncCubicl, emu: Emulator, demo: De
     task = await local.tasks.get(rare)
     assert task.email is not None and task.email.email_user_id == "e1"  # noqa: PT018
     assert task.support is not None and task.support.portal_user == "p1"  # noqa: PT018
-    assert task.workflow is not None and task.workflow.template_id == "t"  # noqa: PT018
+    assert task.workflow is not None  # the workflow's id travels as `id`, not `_id`
+    assert (task.workflow.id, task.workflow.template_id) == ("w", "t")
     assert task.estimated_time == timedelta(minutes=90)
     assert task.custom_fields == {"Size": "L", "Risk": None}
     assert task.recurrence == {"every": 2, "unit": "week"}
@@ -141,10 +142,11 @@ async def test_list_sends_an_explicit_limit_and_archived_false(
 @pytest.mark.parametrize(
     ("filters", "query", "expected"),
     [
-        ({"group": "API"}, {"group": "API"}, ["Design endpoints", "Write OpenAPI spec"]),
-        ({"group": "Engineering", "recursive": True}, {"group": "Engineering", "recursive": "true"},
+        ({"project": "API"}, {"group": "API"}, ["Design endpoints", "Write OpenAPI spec"]),
+        ({"project": "Engineering", "recursive": True},
+         {"group": "Engineering", "recursive": "true"},
          ["Set up CI", "Design endpoints", "Write OpenAPI spec", "Landing page copy"]),
-        ({"group": "Engineering"}, {"group": "Engineering"}, []),
+        ({"project": "Engineering"}, {"group": "Engineering"}, []),
         ({"assignee": "member", "tag": "launch"}, {"assignee": "member", "tag": "launch"},
          ["Launch campaign"]),
         ({"assigned_by": "admin"}, {"assignedBy": "admin"},
@@ -152,7 +154,7 @@ async def test_list_sends_an_explicit_limit_and_archived_false(
         ({"customer": "client"}, {"customer": "client"}, ["Design endpoints", "Launch campaign"]),
         ({"search": "LAUNCH"}, {"search": "LAUNCH"}, ["Launch campaign"]),
         ({"archived": True}, {"archived": "true"}, ["Spring newsletter"]),
-        ({"archived": "all", "group": "Marketing"}, {"archived": "all", "group": "Marketing"},
+        ({"archived": "all", "project": "Marketing"}, {"archived": "all", "group": "Marketing"},
          ["Launch campaign", "Spring newsletter"]),
     ],
     ids=["group", "recursive", "not-recursive", "assignee-tag", "assigned-by", "customer",
@@ -263,7 +265,7 @@ async def test_an_insertion_between_pages_yields_nothing_twice(
     for i in range(6):
         emu.add_task(backlog, f"t{i}", created_by=demo.admin, priority=3)
     seen: list[str] = []
-    async for page in local.tasks.list(group=backlog, page_size=3).pages():
+    async for page in local.tasks.list(project=backlog, page_size=3).pages():
         seen += [t.id for t in page]
         if len(seen) == 3:  # the emulator lists in creation order: make one appear at the top
             emu.delete_task(page[0].id)
@@ -305,7 +307,7 @@ async def test_create_sends_only_the_fields_given_in_wire_form(
 ) -> None:
     """create() sends camelCase keys, Unix seconds, seconds for durations; no UNSET key."""
     task = await client.tasks.create(
-        group=demo.projects["Backend"], name="Ship it", start=WHEN, deadline=WHEN + timedelta(1),
+        project=demo.projects["Backend"], name="Ship it", start=WHEN, deadline=WHEN + timedelta(1),
         assignees=[demo.member], priority=5, tags=["release"], customer=demo.client,
         step_type=StepType.STEPS, steps=[ChecklistItem(name="build"), ChecklistItem(name="tag")],
         estimated_time=timedelta(hours=2), custom_fields={"Size": "S"}, private=False,
@@ -336,6 +338,50 @@ async def test_an_update_field_has_three_states_on_the_wire(
     assert set(result.activity.changes) >= {"deadline", "desc"}
     with pytest.raises(ValueError, match="at least one field"):
         await local.tasks.update(task_id, name=UNSET)
+
+
+async def test_the_python_names_reach_the_wire_names(
+    local: AsyncCubicl, emu: Emulator, demo: Demo
+) -> None:
+    """`project` travels as `group`, `workflow_id` as `workFlowId`; `steps` implies its type."""
+    task = await local.tasks.create(
+        project=demo.projects["Backend"], name="Flow", workflow_id="wf1",
+        steps=ProgressBar(completed=1, total=4),
+    )  # fmt: skip
+    assert sent(emu) == {
+        "group": demo.projects["Backend"], "name": "Flow", "workFlowId": "wf1",
+        "stepType": "progress", "steps": {"completed": 1, "total": 4},
+    }  # fmt: skip
+    assert task.project == demo.projects["Backend"]
+    assert task.workflow is not None and task.workflow.id == "wf1"  # noqa: PT018
+    await local.tasks.update(task.id, steps=[ChecklistItem(name="one")], workflow_id=None)
+    assert sent(emu) == {"stepType": "steps", "steps": [{"name": "one"}], "workFlowId": None}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda tasks: tasks.create(project="p", name="n", nmae="typo"),
+        lambda tasks: tasks.create_subtask("t", name="n", parent="p"),
+        lambda tasks: tasks.update("t", project="p"),
+    ],
+    ids=["create-typo", "subtask-parent", "update-project"],
+)
+async def test_an_unknown_keyword_raises_type_error_before_sending(
+    local: AsyncCubicl, emu: Emulator, call: Any
+) -> None:
+    """A keyword the body does not declare is a TypeError naming it; nothing is sent."""
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        await call(local.tasks)
+    assert emu.requests == []
+
+
+async def test_include_and_exclude_take_python_names(local: AsyncCubicl, emu: Emulator) -> None:
+    """include=/exclude= take Task attribute names and send their wire names."""
+    await local.tasks.list(include=["project", "custom_fields", "id"])
+    assert emu.requests[0].query["include"] == "group,customFields,_id"
+    with pytest.raises(ValueError, match="customFields"):
+        local.tasks.list(exclude=["customFields"])
 
 
 async def test_archiving_is_an_update(local: AsyncCubicl, emu: Emulator, demo: Demo) -> None:
@@ -375,10 +421,12 @@ async def test_subtasks_are_linked_both_ways_and_deleted_with_their_parent(
     local: AsyncCubicl, demo: Demo
 ) -> None:
     """create_subtask and create(parent=) link child and parent; delete cascades (204)."""
-    parent = await local.tasks.create(group=demo.projects["Backend"], name="Epic")
+    parent = await local.tasks.create(project=demo.projects["Backend"], name="Epic")
     one = await local.tasks.create_subtask(parent.id, name="Story 1")
-    two = await local.tasks.create(group=demo.projects["Backend"], name="Story 2", parent=parent.id)
-    assert (one.parent, one.group, two.parent) == (parent.id, parent.group, parent.id)
+    two = await local.tasks.create(
+        project=demo.projects["Backend"], name="Story 2", parent=parent.id
+    )
+    assert (one.parent, one.project, two.parent) == (parent.id, parent.project, parent.id)
     assert (await local.tasks.get(parent.id)).subtasks == (one.id, two.id)
     assert await local.tasks.delete(parent.id) is None
     for gone in (parent.id, one.id, two.id):
@@ -409,7 +457,7 @@ async def test_permission_failures(emu: Emulator, demo: Demo, grace: AsyncCubicl
         with pytest.raises(PermissionDeniedError):  # Marketing: everybody may only view
             await alan.tasks.update(demo.tasks["Launch campaign"], name="mine now")
         with pytest.raises(PermissionDeniedError):
-            await alan.tasks.create(group=demo.projects["Marketing"], name="spam")
+            await alan.tasks.create(project=demo.projects["Marketing"], name="spam")
         assignee_view = await alan.tasks.get(demo.tasks["Landing page copy"])
         assert assignee_view.assignees == (demo.outsider,)  # seen only as its assignee
     with pytest.raises(NotFoundError):

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from cubicl_async import UNSET, RetryPolicy
+from cubicl_async import UNSET
 from cubicl_async._wire import encode_params, parse_retry_after, path
 
 
@@ -73,29 +71,3 @@ def test_parse_retry_after_http_date() -> None:
     assert parse_retry_after("Thu, 01 Jan 2026 12:00:30 GMT", now=now) == 30.0
     assert parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now=now) == 0.0
     assert parse_retry_after("Thu, 01 Jan 2026 12:00:30", now=now) == 30.0
-
-
-@given(retry=st.integers(0, 20), rand=st.floats(0, 1))
-def test_backoff_grows_to_its_ceiling_with_bounded_jitter(retry: int, rand: float) -> None:
-    """Backoff is initial*2**n capped at max_delay, less at most 25% of jitter."""
-    policy = RetryPolicy(initial_delay=0.5, max_delay=8.0)
-    nominal = min(0.5 * 2**retry, 8.0)
-    assert 0.75 * nominal <= policy.backoff(retry, rand=rand) <= nominal
-
-
-@given(retry=st.integers(0, 20))
-def test_rate_limit_backoff_is_capped_by_max_retry_after(retry: int) -> None:
-    """The cooldown after a 429 without Retry-After never exceeds max_retry_after."""
-    policy = RetryPolicy(rate_limit_delay=7.5, max_retry_after=60.0)
-    assert policy.rate_limit_backoff(retry, rand=0.0) == min(7.5 * 2**retry, 60.0)
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [{"max_retries": -1}, {"initial_delay": 0}, {"max_delay": -1.0}, {"max_retry_after": 0}],
-    ids=["negative-retries", "zero-delay", "negative-max", "zero-ceiling"],
-)
-def test_retry_policy_rejects_bad_numbers(kwargs: dict[str, float]) -> None:
-    """A RetryPolicy with a negative or zero setting raises ValueError naming it."""
-    with pytest.raises(ValueError, match=next(iter(kwargs))):
-        RetryPolicy(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,166 @@
+"""`Resource`, the typed base of every API area: `_get`/`_post`/`_put`/`_delete`, lists, bodies."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import attrgetter
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, overload
+
+import attrs
+
+from ._convert import request_body, wire_name
+from ._pagination import Pager, SkipLimit, Unpaged
+from ._wire import check_id
+
+__all__ = ["GetMany", "Requester", "Resource", "projection", "request_fields"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+Params = Mapping[str, Any] | None
+
+_by_id: Callable[[Any], str] = attrgetter("id")
+
+
+class Requester(Protocol):
+    """What an API area needs from the client: one call through the request pipeline.
+
+    `into` is the type the answer is structured into, or `None` for an endpoint that
+    answers nothing.
+    """
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params = None,
+        body: Any = None,
+        into: Any = None,
+    ) -> Any: ...
+
+
+class Resource:
+    """The base of `client.tasks`, `client.projects`, ...: typed calls through the client."""
+
+    def __init__(self, client: Requester) -> None:
+        self._client = client
+
+    async def _get(self, path: str, *, params: Params = None, into: type[T]) -> T:
+        result: T = await self._client._request("GET", path, params=params, into=into)
+        return result
+
+    async def _post(self, path: str, *, body: Any, into: type[T]) -> T:
+        result: T = await self._client._request("POST", path, body=body, into=into)
+        return result
+
+    async def _put(self, path: str, *, body: Any, into: type[T]) -> T:
+        result: T = await self._client._request("PUT", path, body=body, into=into)
+        return result
+
+    async def _delete(self, path: str, *, params: Params = None) -> None:
+        await self._client._request("DELETE", path, params=params)
+
+    def _paged(
+        self,
+        path: str,
+        item: type[T],
+        *,
+        params: Mapping[str, Any],
+        page_size: int,
+        max_items: int | None,
+    ) -> Pager[T]:
+        """Return a `skip`/`limit` list of `item` records at `path`."""
+
+        async def fetch(skip: int, limit: int) -> list[T]:
+            query = {**params, "skip": skip, "limit": limit}
+            return await self._get(path, params=query, into=list[item])  # type: ignore[valid-type]
+
+        return Pager(SkipLimit(fetch, page_size), _by_id, max_items=max_items)
+
+    def _unpaged(self, path: str, item: type[T], *, params: Params = None) -> Pager[T]:
+        """Return a list of `item` records that `path` answers whole."""
+
+        async def fetch() -> list[T]:
+            return await self._get(path, params=params, into=list[item])  # type: ignore[valid-type]
+
+        return Pager(Unpaged(fetch), _by_id)
+
+
+class GetMany(Resource, Generic[R]):
+    """A resource whose records are read one by one (`get`), so also many at once."""
+
+    #: The name of the id argument, for error messages.
+    _id_name: ClassVar[str] = "id"
+
+    async def get(self, record_id: str, /) -> R:
+        """Return one record."""
+        raise NotImplementedError
+
+    @overload
+    async def get_many(
+        self, ids: Iterable[str], *, return_exceptions: Literal[False] = False
+    ) -> list[R]: ...
+    @overload
+    async def get_many(
+        self, ids: Iterable[str], *, return_exceptions: Literal[True]
+    ) -> list[R | BaseException]: ...
+    async def get_many(
+        self, ids: Iterable[str], *, return_exceptions: bool = False
+    ) -> list[R] | list[R | BaseException]:
+        """Fetch many records concurrently, through the throttle; return them in input order.
+
+        A repeated id is fetched once (one request per distinct id). If one fetch fails,
+        the others still pending are cancelled and its error is raised; with
+        `return_exceptions=True` every fetch runs to its end and a failure takes its
+        place in the list as the exception raised. Every id is checked before anything
+        is sent, and a single string (not a collection of ids) is a `TypeError`.
+        """
+        if isinstance(ids, str | bytes):
+            raise TypeError(
+                f"get_many takes a collection of ids, not a single {type(ids).__name__}"
+            )
+        order = [check_id(self._id_name, value) for value in ids]
+        fetches = {key: asyncio.ensure_future(self.get(key)) for key in dict.fromkeys(order)}
+        try:
+            await asyncio.gather(*fetches.values(), return_exceptions=return_exceptions)
+        finally:
+            for fetch in fetches.values():
+                fetch.cancel()
+            await asyncio.gather(*fetches.values(), return_exceptions=True)
+        return [_outcome(fetches[value]) for value in order]
+
+
+def _outcome(fetch: asyncio.Future[T]) -> Any:
+    """Return the fetch's result, or the exception it raised."""
+    return fetch.exception() or fetch.result()
+
+
+def request_fields(
+    kind: type, fields: Mapping[str, Any], *, renames: Mapping[str, str] = {}, **required: Any
+) -> dict[str, Any]:
+    """Build a JSON body from `required` and `fields`, the keywords a TypedDict `kind` declares.
+
+    A keyword `kind` does not declare is a `TypeError`, as for any function; `renames`
+    maps Python names whose wire names are not their camelCase; `UNSET` is left out.
+    """
+    unknown = set(fields) - kind.__optional_keys__  # type: ignore[attr-defined]
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+    given = {**required, **fields}
+    return request_body({renames.get(name, name): value for name, value in given.items()})
+
+
+def projection(record: type, name: str, fields: Sequence[str] | None) -> list[str] | None:
+    """Return the wire names of the `record` attributes given to a projection (`include=`)."""
+    if fields is None:
+        return None
+    if isinstance(fields, str):
+        raise TypeError(f"{name} takes a sequence of field names, not a string")
+    wire = {field.name: wire_name(field) for field in attrs.fields(record)}
+    unknown = [field for field in fields if field not in wire]
+    if unknown:
+        raise ValueError(
+            f"{name}: {unknown!r} are not {record.__name__} attributes (use the Python names)"
+        )
+    return [wire[field] for field in fields]
