@@ -1,12 +1,17 @@
-"""The one cattrs converter that turns the API's JSON into records and back, and `UNSET`.
+"""The cattrs converter that turns the API's JSON into records and back, and `UNSET`.
 
-Rules, applied to every attrs record (built once, at import):
+Rules, applied to every attrs record (its hooks are generated once, on first use):
 
 - Wire names: `id` is `_id`; other attributes are the camelCase of their snake_case name,
   unless the field's metadata names its wire key (`attrs.field(metadata={"wire": ...})`).
+  An attrs `alias` renames only the `__init__` keyword, never the wire key.
 - The API is sparse: a missing key takes the attribute's default; unknown keys are ignored.
+- A record is read only from a JSON object: an array, a string or a number where a record
+  is expected is refused (it never reads as a record of defaults).
+- Attributes declared `init=False` are derived by the class: never read, never sent.
 - Scalars are strict: `"1"` is not an int, `1` is not a str, `0` is not a bool.
-- A `null` where a collection is expected reads as an empty collection.
+- A collection is read only from its JSON type (an array for tuples and lists, an object
+  for dicts); a `null` reads as an empty collection.
 - `datetime` travels as Unix seconds (int or float) and is always aware UTC; `timedelta`
   travels as seconds.
 - A field typed `SomeStrEnum | str` keeps unknown values as plain strings.
@@ -17,8 +22,10 @@ Rules, applied to every attrs record (built once, at import):
   when unstructured.
 - Unstructuring omits attributes that still hold their default, so sparse stays sparse.
 
-Structuring runs a converter without detailed validation (fast); only when it fails is
-the payload structured again by a twin with detailed validation, for readable paths.
+There is one structuring path: cattrs' generated record functions, the strict hooks above,
+and detailed validation always on. On CPython 3.11+ its `try` blocks cost next to nothing
+until something fails (benchmarks/decode.py: the same ratio either way), so a refused
+payload names every bad path (`cattrs.transform_error`), and no second converter can disagree.
 """
 
 from __future__ import annotations
@@ -33,8 +40,11 @@ from typing import Any, Final, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.cols import homogenous_tuple_structure_factory, mapping_structure_factory
+from cattrs.cols import homogenous_tuple_structure_factory
+from cattrs.cols import list_structure_factory as list_factory
+from cattrs.cols import mapping_structure_factory as dict_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.v import format_exception
 
 __all__ = [
     "UNSET",
@@ -47,6 +57,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+Hook = Callable[[Any, Any], Any]
 
 
 class Unset(enum.Enum):
@@ -69,6 +80,23 @@ class StructureFailure(ValueError):
     """A payload did not fit the record type; the message lists the readable paths."""
 
 
+_JSON_KINDS: Final = {dict: "an object", list: "an array", str: "a string", int: "an integer",
+                      float: "a number", bool: "a boolean", type(None): "null"}  # fmt: skip
+
+
+class _Refused(TypeError):
+    """A JSON value of the wrong kind; the message names the kind expected and the one sent."""
+
+    def __init__(self, expected: str, value: Any) -> None:
+        sent = _JSON_KINDS.get(type(value), type(value).__name__)
+        super().__init__(f"expected {expected}, got {sent}")
+
+
+def _describe(exc: BaseException, tp: Any) -> str:
+    """Format one failure for `cattrs.transform_error`: ours say what came instead."""
+    return str(exc) if isinstance(exc, _Refused) else format_exception(exc, tp)
+
+
 def wire_name(field: attrs.Attribute[Any]) -> str:
     """Return the JSON key of a record attribute."""
     explicit = field.metadata.get("wire")
@@ -81,7 +109,7 @@ def _camel(name: str) -> str:
     return "_id" if name == "id" else re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
 
 
-def _strict(kind: type) -> Callable[[Any, Any], Any]:
+def _strict(kind: type) -> Hook:
     """Build a hook accepting exactly `kind` (and int for float); bool is never a number."""
     if kind is float:
 
@@ -90,14 +118,14 @@ def _strict(kind: type) -> Callable[[Any, Any], Any]:
                 return value
             if type(value) is int:
                 return float(value)
-            raise TypeError(f"expected a number, got {type(value).__name__}")
+            raise _Refused("a number", value)
 
         return structure_float
 
     def structure_exact(value: Any, _: Any) -> Any:
         if type(value) is kind:
             return value
-        raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+        raise _Refused(_JSON_KINDS[kind], value)
 
     return structure_exact
 
@@ -105,7 +133,7 @@ def _strict(kind: type) -> Callable[[Any, Any], Any]:
 def _seconds(value: Any) -> float:
     if type(value) is int or type(value) is float:
         return value
-    raise TypeError(f"expected seconds as a number, got {type(value).__name__}")
+    raise _Refused("seconds as a number", value)
 
 
 def _structure_datetime(value: Any, _: Any) -> datetime:
@@ -122,27 +150,33 @@ def _whole(seconds: float) -> int | float:
     return int(seconds) if seconds == int(seconds) else seconds
 
 
+def _union_args(tp: Any) -> tuple[list[Any], bool]:
+    """Return the members of a union other than `None`, and whether `None` is one."""
+    if get_origin(tp) not in (typing.Union, types.UnionType):
+        return [], False
+    args = get_args(tp)
+    return [a for a in args if a is not type(None)], type(None) in args
+
+
 def _open_enum_kind(tp: Any) -> type[enum.StrEnum] | None:
     """Return E for `E | str` or `E | str | None` with E a `StrEnum`, else `None`."""
-    if get_origin(tp) not in (typing.Union, types.UnionType):
+    args, _ = _union_args(tp)
+    kinds = [a for a in args if a is not str]
+    if len(args) != 2 or len(kinds) != 1 or not isinstance(kinds[0], type):
         return None
-    args = set(get_args(tp)) - {type(None)}
-    if len(args) != 2 or str not in args:
-        return None
-    (kind,) = args - {str}
-    return kind if isinstance(kind, type) and issubclass(kind, enum.StrEnum) else None
+    return kinds[0] if issubclass(kinds[0], enum.StrEnum) else None
 
 
-def _open_enum_hook(tp: Any) -> Callable[[Any, Any], Any]:
+def _open_enum_hook(tp: Any) -> Hook:
     members = typing.cast(type[enum.StrEnum], _open_enum_kind(tp))._value2member_map_
-    nullable = type(None) in get_args(tp)
+    nullable = _union_args(tp)[1]
 
     def structure_open_enum(value: Any, _: Any) -> Any:
         if isinstance(value, str):
             return members.get(value, value)
         if value is None and nullable:
             return None
-        raise TypeError(f"expected str, got {type(value).__name__}")
+        raise _Refused("a string", value)
 
     return structure_open_enum
 
@@ -152,30 +186,54 @@ def _is_tuple(tp: Any) -> bool:
     return get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis
 
 
-def _is_dict(tp: Any) -> bool:
-    return get_origin(tp) is dict
+def _collection_factory(
+    conv: cattrs.Converter, json_type: type, empty: Callable[[], Any], make: Any
+) -> Callable[[Any], Hook]:
+    """Wrap cattrs' hook factory `make`: only `json_type` is read, and `null` reads as empty."""
+
+    def factory(tp: Any) -> Hook:
+        inner = make(tp, conv)
+
+        def structure_collection(value: Any, tp: Any) -> Any:
+            if value is None:
+                return empty()  # a new one each time: lists and dicts are mutable
+            if not isinstance(value, json_type):
+                raise _Refused(_JSON_KINDS[json_type], value)
+            return inner(value, tp)
+
+        return structure_collection
+
+    return factory
 
 
-def _null_is_empty(
-    expected: type, empty: Any, inner: Callable[[Any, Any], Any]
-) -> Callable[[Any, Any], Any]:
-    """Wrap a collection hook: `null` reads as empty, and a wrong container type raises."""
+def _optional_of(tp: Any) -> Any:
+    """Return T for `T | None`, else `None` (wider unions have hooks of their own)."""
+    args, nullable = _union_args(tp)
+    return args[0] if nullable and len(args) == 1 else None
 
-    def structure_collection(value: Any, tp: Any) -> Any:
-        if value is None:
-            return empty
-        if not isinstance(value, expected):
-            raise TypeError(f"expected {expected.__name__}, got {type(value).__name__}")
-        return inner(value, tp)
 
-    return structure_collection
+def _late_hook(conv: cattrs.Converter, tp: Any) -> Hook:
+    """Return the structure hook of `tp`, or a late lookup for a record that nests itself."""
+    try:
+        return conv.get_structure_hook(tp)
+    except RecursionError:  # cattrs is still generating `tp`'s own hook
+        return conv.structure
+
+
+def _optional_hook(conv: cattrs.Converter, tp: Any) -> Hook:
+    """Structure `T | None` with T's hook, found once (cattrs looks it up on every call)."""
+    inner = _optional_of(tp)
+    hook = _late_hook(conv, inner)
+
+    def structure_optional(value: Any, _: Any) -> Any:
+        return None if value is None else hook(value, inner)
+
+    return structure_optional
 
 
 def _array_or_record(tp: Any) -> tuple[Any, Any] | None:
     """Return (tuple type, record type) for `tuple[X, ...] | Record [| None]`, else None."""
-    if get_origin(tp) not in (typing.Union, types.UnionType):
-        return None
-    args = [a for a in get_args(tp) if a is not type(None)]
+    args, _ = _union_args(tp)
     arrays = [a for a in args if _is_tuple(a)]
     records = [a for a in args if attrs.has(a)]
     if len(args) == 2 and len(arrays) == 1 and len(records) == 1:
@@ -183,18 +241,19 @@ def _array_or_record(tp: Any) -> tuple[Any, Any] | None:
     return None
 
 
-def _array_or_record_hook(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
+def _array_or_record_hook(conv: cattrs.Converter, tp: Any) -> Hook:
     array, record = typing.cast(tuple[Any, Any], _array_or_record(tp))
-    nullable = type(None) in get_args(tp)
+    array_hook, record_hook = _late_hook(conv, array), _late_hook(conv, record)
+    nullable = _union_args(tp)[1]
 
     def structure_array_or_record(value: Any, _: Any) -> Any:
         if isinstance(value, list):
-            return conv.structure(value, array)
+            return array_hook(value, array)
         if isinstance(value, dict):
-            return conv.structure(value, record)
+            return record_hook(value, record)
         if value is None and nullable:
             return None
-        raise TypeError(f"expected a list or an object, got {type(value).__name__}")
+        raise _Refused("an array or an object", value)
 
     return structure_array_or_record
 
@@ -203,218 +262,56 @@ def _array_or_record_hook(conv: cattrs.Converter, tp: Any) -> Callable[[Any, Any
 _EXTRA_KEY = "\x00extra"
 
 
-def _record_hooks(
-    conv: cattrs.Converter,
-) -> tuple[Callable[[type], Callable[..., Any]], Callable[[type], Callable[..., Any]]]:
-    """Return the structure and unstructure hook factories of attrs records."""
+def _extra_field(cls: type) -> attrs.Attribute[Any] | None:
+    return next((f for f in attrs.fields(cls) if f.metadata.get("extra")), None)
 
-    def renames(cls: type) -> dict[str, Any]:
-        return {
-            f.name: override(rename=_EXTRA_KEY if f.metadata.get("extra") else wire_name(f))
-            for f in attrs.fields(cls)
-            if f.metadata.get("extra") or wire_name(f) != f.name
-        }
 
-    def extra_field(cls: type) -> attrs.Attribute[Any] | None:
-        return next((f for f in attrs.fields(cls) if f.metadata.get("extra")), None)
+def _renames(cls: type) -> dict[str, Any]:
+    """Return the cattrs overrides that map every attribute to its wire key."""
+    return {
+        f.name: override(rename=_EXTRA_KEY if f.metadata.get("extra") else wire_name(f))
+        for f in attrs.fields(cls)
+    }
 
-    def structure_factory(cls: type) -> Callable[..., Any]:
-        if not conv.detailed_validation:
-            return _compile_record(conv, cls)
-        base: Callable[..., Any] = make_dict_structure_fn(cls, conv, **renames(cls))
-        extra = extra_field(cls)
-        if extra is None:
-            return base
-        known = {wire_name(f) for f in attrs.fields(cls) if f is not extra}
 
-        def structure_with_extra(data: Any, tp: Any) -> Any:
-            if isinstance(data, dict):
-                data = {**data, _EXTRA_KEY: {k: v for k, v in data.items() if k not in known}}
-            return base(data, tp)
+def _record_structure_hook(conv: cattrs.Converter, cls: type) -> Hook:
+    """Build the structure hook of a record: cattrs' generated function, for objects only."""
+    generated: Hook = make_dict_structure_fn(cls, conv, **_renames(cls))
+    extra = _extra_field(cls)
+    known = frozenset(wire_name(f) for f in attrs.fields(cls) if f.init and f is not extra)
+    name = cls.__name__
 
-        return structure_with_extra
-
-    def unstructure_factory(cls: type) -> Callable[..., Any]:
-        extra = extra_field(cls)
-        overrides = renames(cls)
+    def structure_record(data: Any, _: Any) -> Any:
+        if not isinstance(data, dict):
+            raise _Refused(f"an object ({name})", data)
         if extra is not None:
-            overrides[extra.name] = override(omit=True)
-        base: Callable[..., Any] = make_dict_unstructure_fn(
-            cls, conv, _cattrs_omit_if_default=True, **overrides
-        )
-        if extra is None:
-            return base
-        name = extra.name
+            data = {**data, _EXTRA_KEY: {k: v for k, v in data.items() if k not in known}}
+        return generated(data, cls)
 
-        def unstructure_with_extra(value: Any) -> Any:
-            return {**getattr(value, name), **base(value)}
-
-        return unstructure_with_extra
-
-    return structure_factory, unstructure_factory
+    return structure_record
 
 
-def _optional_of(tp: Any) -> Any:
-    """Return T for `T | None` (T not itself a union handled elsewhere), else None."""
-    if get_origin(tp) not in (typing.Union, types.UnionType):
-        return None
-    args = get_args(tp)
-    if len(args) != 2 or type(None) not in args:
-        return None
-    (inner,) = (a for a in args if a is not type(None))
-    return inner
+def _record_unstructure_hook(conv: cattrs.Converter, cls: type) -> Callable[[Any], Any]:
+    """Build the unstructure hook of a record: wire keys, defaults left out, `extra` merged."""
+    extra = _extra_field(cls)
+    overrides = _renames(cls)
+    if extra is not None:
+        overrides[extra.name] = override(omit=True)
+    generated: Callable[[Any], Any] = make_dict_unstructure_fn(
+        cls, conv, _cattrs_omit_if_default=True, **overrides
+    )
+    if extra is None:
+        return generated
+    name = extra.name
+
+    def unstructure_with_extra(value: Any) -> Any:
+        return {**getattr(value, name), **generated(value)}
+
+    return unstructure_with_extra
 
 
-_INLINE = {str: "str", int: "int", bool: "bool"}
-
-
-def _field_code(
-    conv: cattrs.Converter, scope: dict[str, Any], i: str, kind: Any, indent: str
-) -> list[str]:
-    """Return the lines that check and convert `v{i}` (already read) into `kind`.
-
-    Inlined: strict scalars, timestamps, open enums, string maps of strings, string
-    tuples, tuples of records, array-or-record choices, and the optional forms of these
-    and of records; anything else calls its hook, found once.
-    """
-    var, optional = f"v{i}", _optional_of(kind)
-    lines = []
-    choice = _array_or_record(kind)
-    if choice is not None:  # a JSON array or a JSON object, e.g. a checklist or a progress bar
-        array_item, record = get_args(choice[0])[0], choice[1]
-        scope[f"ha{i}"], scope[f"ta{i}"] = conv.get_structure_hook(array_item), array_item
-        scope[f"hr{i}"], scope[f"tr{i}"] = conv.get_structure_hook(record), record
-        lines += [f"{indent}if {var} is not None:"] if type(None) in get_args(kind) else []
-        inner = indent + "  " if lines else indent
-        return [
-            *lines,
-            f"{inner}if {var}.__class__ is list:",
-            f"{inner}  {var} = tuple([ha{i}(x, ta{i}) for x in {var}])",
-            f"{inner}elif {var}.__class__ is dict:",
-            f"{inner}  {var} = hr{i}({var}, tr{i})",
-            f"{inner}else:",
-            f"{inner}  raise TypeError('expected a list or an object')",
-        ]
-    if optional is not None and _open_enum_kind(kind) is None:
-        lines.append(f"{indent}if {var} is not None:")
-        indent, kind = indent + "  ", optional
-    if kind in _INLINE:
-        name = _INLINE[kind]
-        return [
-            *lines,
-            f"{indent}if {var}.__class__ is not {name}:",
-            f"{indent}  raise TypeError('expected {name}')",
-        ]
-    enum_kind = _open_enum_kind(kind)
-    if enum_kind is not None:  # known values become members, others stay strings
-        scope[f"members{i}"] = enum_kind._value2member_map_
-        none_ok = f"{var} is not None and " if type(None) in get_args(kind) else ""
-        return [
-            *lines,
-            f"{indent}if {none_ok}{var}.__class__ is not str:",
-            f"{indent}  raise TypeError('expected str')",
-            f"{indent}{var} = members{i}.get({var}, {var})",
-        ]
-    if (
-        get_origin(kind) is dict
-        and get_args(kind)[0] is str
-        and get_args(kind)[1]
-        in (
-            str,
-            str | None,
-        )
-    ):  # string-keyed maps of strings (custom fields): checked in place, not copied
-        none_ok = "x is not None and " if get_args(kind)[1] is not str else ""
-        return [
-            *lines,
-            f"{indent}if {var} is None:",
-            f"{indent}  {var} = {{}}",
-            f"{indent}elif {var}.__class__ is not dict:",
-            f"{indent}  raise TypeError('expected an object')",
-            f"{indent}else:",
-            f"{indent}  for k, x in {var}.items():",
-            f"{indent}    if k.__class__ is not str or ({none_ok}x.__class__ is not str):",
-            f"{indent}      raise TypeError('expected an object of str')",
-        ]
-    if kind is datetime:
-        scope["from_seconds"], scope["UTC"] = datetime.fromtimestamp, UTC
-        return [
-            *lines,
-            f"{indent}if {var}.__class__ is not int and {var}.__class__ is not float:",
-            f"{indent}  raise TypeError('expected seconds')",
-            f"{indent}{var} = from_seconds({var}, UTC)",
-        ]
-    if _is_tuple(kind):
-        item = get_args(kind)[0]
-        lines += [
-            f"{indent}if {var} is None:",
-            f"{indent}  {var} = ()",
-            f"{indent}elif {var}.__class__ is not list:",
-            f"{indent}  raise TypeError('expected a list')",
-        ]
-        if item is str:
-            return [
-                *lines,
-                f"{indent}else:",
-                f"{indent}  for x in {var}:",
-                f"{indent}    if x.__class__ is not str:",
-                f"{indent}      raise TypeError('expected a list of str')",
-                f"{indent}  {var} = tuple({var})",
-            ]
-        scope[f"h{i}"], scope[f"t{i}"] = conv.get_structure_hook(item), item
-        return [
-            *lines,
-            f"{indent}else:",
-            f"{indent}  {var} = tuple([h{i}(x, t{i}) for x in {var}])",
-        ]
-    scope[f"h{i}"], scope[f"t{i}"] = conv.get_structure_hook(kind), kind
-    return [*lines, f"{indent}{var} = h{i}({var}, t{i})"]
-
-
-def _compile_record(conv: cattrs.Converter, cls: type) -> Callable[..., Any]:
-    """Generate the fast structure function of an attrs record, once per class.
-
-    cattrs' generated code calls a hook per field and collects a dict for `cls(**res)`;
-    here the checks are inlined (see `_field_code`), the other hooks are looked up once,
-    and the keywords go straight to the class. Any failure is diagnosed again by the
-    detailed twin, so the messages here stay short.
-    """
-    attrs.resolve_types(cls)  # annotations are strings under `from __future__ import annotations`
-    scope: dict[str, Any] = {"cls": cls, "TypeError": TypeError}
-    lines = [
-        "def structure_record(o, _=None):",
-        "  if o.__class__ is not dict:",
-        f"    raise TypeError('expected an object for {cls.__name__}')",
-    ]
-    arguments = []
-    for i, field in enumerate(attrs.fields(cls)):
-        var = f"v{i}"
-        arguments.append(f"{field.name}={var}")
-        if field.metadata.get("extra"):
-            known = frozenset(wire_name(f) for f in attrs.fields(cls) if f is not field)
-            scope[f"known{i}"] = known
-            lines.append(f"  {var} = {{k: v for k, v in o.items() if k not in known{i}}}")
-            continue
-        key, indent = wire_name(field), "  "
-        if field.default is attrs.NOTHING:
-            lines.append(f"  {var} = o[{key!r}]")
-        else:
-            default = field.default
-            factory = isinstance(default, attrs.Factory)  # type: ignore[arg-type]
-            scope[f"d{i}"] = default.factory if factory else default
-            lines += [f"  if {key!r} not in o:", f"    {var} = d{i}{'()' if factory else ''}"]
-            lines += ["  else:", f"    {var} = o[{key!r}]"]
-            indent = "    "
-        lines += _field_code(conv, scope, f"{i}", field.type, indent)
-    lines.append(f"  return cls({', '.join(arguments)})")
-    source = "\n".join(lines)
-    exec(compile(source, f"<cubicl_async structure {cls.__name__}>", "exec"), scope)  # noqa: S102 - our own code, generated from the record's fields
-    hook: Callable[..., Any] = scope["structure_record"]
-    return hook
-
-
-def _make_converter(*, detailed: bool) -> cattrs.Converter:
-    conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
     for kind in (str, int, float, bool):
         conv.register_structure_hook(kind, _strict(kind))
     conv.register_unstructure_hook(enum.StrEnum, str)
@@ -422,44 +319,42 @@ def _make_converter(*, detailed: bool) -> cattrs.Converter:
     conv.register_unstructure_hook(datetime, _unstructure_datetime)
     conv.register_structure_hook(timedelta, lambda v, _: timedelta(seconds=_seconds(v)))
     conv.register_unstructure_hook(timedelta, lambda v: _whole(v.total_seconds()))
-    conv.register_structure_hook_factory(
-        lambda tp: _open_enum_kind(tp) is not None, _open_enum_hook
+    factories: list[tuple[Callable[[Any], bool], Callable[[Any], Any]]] = [
+        (_is_tuple, _collection_factory(conv, list, tuple, homogenous_tuple_structure_factory)),
+        (lambda tp: get_origin(tp) is list, _collection_factory(conv, list, list, list_factory)),
+        (lambda tp: get_origin(tp) is dict, _collection_factory(conv, dict, dict, dict_factory)),
+        (lambda tp: _optional_of(tp) is not None, lambda tp: _optional_hook(conv, tp)),
+        (lambda tp: _open_enum_kind(tp) is not None, _open_enum_hook),
+        (
+            lambda tp: _array_or_record(tp) is not None,
+            lambda tp: _array_or_record_hook(conv, tp),
+        ),
+        (attrs.has, lambda cls: _record_structure_hook(conv, cls)),
+    ]
+    for predicate, factory in factories:
+        conv.register_structure_hook_factory(predicate, factory)
+    conv.register_unstructure_hook_factory(
+        attrs.has, lambda cls: _record_unstructure_hook(conv, cls)
     )
-    conv.register_structure_hook_factory(
-        _is_tuple,
-        lambda tp: _null_is_empty(list, (), homogenous_tuple_structure_factory(tp, conv)),
-    )
-    conv.register_structure_hook_factory(
-        _is_dict, lambda tp: _null_is_empty(dict, {}, mapping_structure_factory(tp, conv))
-    )
-    conv.register_structure_hook_factory(
-        lambda tp: _array_or_record(tp) is not None, lambda tp: _array_or_record_hook(conv, tp)
-    )
-    structure_factory, unstructure_factory = _record_hooks(conv)
-    conv.register_structure_hook_factory(attrs.has, structure_factory)
-    conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
     return conv
 
 
-_fast = _make_converter(detailed=False)
-_detailed = _make_converter(detailed=True)
+#: The converter: every record's hooks are generated once, on first use, and kept.
+_CONVERTER: Final = _make_converter()
 
 
 def structure(data: Any, tp: type[T] | Any) -> T:
     """Structure JSON data into `tp`; raise `StructureFailure` naming every bad path."""
     try:
-        return _fast.structure(data, tp)  # type: ignore[no-any-return]
-    except Exception:  # noqa: S110 - any failure is diagnosed again, with paths, just below
-        pass
-    try:
-        return _detailed.structure(data, tp)  # type: ignore[no-any-return]
+        return _CONVERTER.structure(data, tp)  # type: ignore[no-any-return]
     except Exception as exc:
-        raise StructureFailure("; ".join(cattrs.transform_error(exc))) from exc
+        messages = cattrs.transform_error(exc, format_exception=_describe)
+        raise StructureFailure("; ".join(messages)) from exc
 
 
 def unstructure(value: Any) -> Any:
     """Turn records (and collections of them) into JSON-ready data with wire names."""
-    return _fast.unstructure(value)
+    return _CONVERTER.unstructure(value)
 
 
 def request_body(fields: dict[str, Any]) -> dict[str, Any]:

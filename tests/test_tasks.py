@@ -29,6 +29,7 @@ from cubicl_async._convert import structure, unstructure
 from cubicl_async.testing import Demo, Emulator, seed_demo
 
 from .conftest import FAST_RETRY
+from .strategies import task_payloads
 
 T = 1_700_000_000  # the fixed "now" of the emulator below
 WHEN = datetime.fromtimestamp(T, UTC)
@@ -491,29 +492,10 @@ async def test_get_many_fails_fast_or_collects_failures(local: AsyncCubicl, demo
 
 # --- the converter on tasks ----------------------------------------------------------------
 
-ids = st.text(alphabet="0123456789abcdef", min_size=1, max_size=24)
-stamps = st.integers(min_value=0, max_value=2**32)
-task_fields = {
-    "name": st.text(), "desc": st.text(), "state": st.sampled_from(["cb_waiting", "x"]),
-    "start": stamps | st.none(), "deadline": stamps | st.none(), "assignees": st.lists(ids),
-    "assignedBy": ids, "followers": st.lists(ids), "priority": st.integers(1, 5),
-    "priorityScore": st.integers(0, 10**6), "group": ids, "completedAt": stamps | st.none(),
-    "archivedAt": stamps, "stepType": st.sampled_from(["none", "steps", "progress", "new"]),
-    "customer": st.fixed_dictionaries({"_id": ids, "name": st.text()}) | st.none(),
-    "createdAt": stamps, "files": st.lists(st.fixed_dictionaries({"_id": ids})),
-    "tags": st.lists(st.text()), "subtasks": st.lists(ids), "parent": ids | st.none(),
-    "email": st.fixed_dictionaries({"emailUserId": ids}), "private": st.booleans(),
-    "estimatedTime": st.integers(0, 10**6), "customFields": st.dictionaries(st.text(), st.text()),
-    "steps": st.lists(st.fixed_dictionaries({"_id": ids, "name": st.text(),
-                                              "checked": st.booleans()}), min_size=1)
-             | st.fixed_dictionaries({"completed": st.integers(0, 9), "total": st.integers(1, 9)}),
-    "recurrence": st.dictionaries(st.text(), st.integers()),
-}  # fmt: skip
-
 
 @settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
-    payload=st.fixed_dictionaries({"_id": ids}, optional=task_fields),
+    payload=task_payloads,
     unknown=st.dictionaries(st.text().map(lambda s: "zz" + s), st.integers(), max_size=3),
 )
 def test_task_payloads_round_trip_without_loss(payload: dict[str, Any],
