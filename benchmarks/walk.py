@@ -5,11 +5,21 @@ in one run; the figure printed is the median ratio SDK / raw, so it says what ty
 records, de-duplication and the walk cost on top of the bare HTTP call:
 
     walk projects=1000 ratio=1.8
+
+Then, for a wide organization (every project a child of the main one) and a deep and
+branching one (each project under one of the three made just before it, some with a
+second parent, and a cycle), of 1,000 and 50,000 projects: the SDK's cost per project of
+decoding the answer, building the DAG and walking it (served from memory, so the
+emulator is not measured), and `growth`, that cost at 50,000 over that at 1,000 (a cost
+linear in the projects gives 1.0):
+
+    walk shape=flat n=50000 us/project=... growth=...
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import random
 import statistics
@@ -56,6 +66,52 @@ async def main() -> None:
             ratios.append((time.perf_counter() - start) / baseline)
             assert len(nodes) == len(data) == 1000
     print(f"walk projects=1000 ratio={statistics.median(ratios):.1f}")
+    for shape in ("flat", "deep"):
+        small, large = await per_project(shape, 1000), await per_project(shape, 50_000)
+        print(f"walk shape={shape} n=50000 us/project={large:.1f} growth={large / small:.2f}")
+
+
+def organization(shape: str, size: int, seed: int = 7) -> list[dict[str, object]]:
+    """Return the `GET /groups` answer of an organization of `size` projects."""
+    rng = random.Random(seed)
+    ids = [f"{i:024x}" for i in range(size)]
+    parents: list[list[str]] = [[]]
+    for i in range(1, size):
+        if shape == "flat":
+            parents.append([ids[0]])
+        else:
+            ups = {ids[max(0, i - rng.randint(1, 3))]}
+            if rng.random() < 0.1:
+                ups.add(ids[rng.randrange(i)])
+            parents.append(sorted(ups))
+    if shape == "deep":
+        parents[1].append(ids[-1])  # a cycle through the whole depth
+    children: list[list[str]] = [[] for _ in ids]
+    for i, ups in enumerate(parents):
+        for up in ups:
+            children[int(up, 16)].append(ids[i])
+    return [
+        {"_id": ids[i], "name": f"p{i}", "parents": parents[i] or None, "groups": children[i],
+         "admins": [], "members": []}
+        for i in range(size)
+    ]  # fmt: skip
+
+
+async def per_project(shape: str, size: int, rounds: int = 5) -> float:
+    """Return the median microseconds per project of a whole walk of that organization."""
+    body = json.dumps(organization(shape, size)).encode()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    async with AsyncCubicl(
+        "bench", base_url="https://cubicl.test/api/v1/", transport=transport, rate_limit=None
+    ) as client:
+        times = []
+        for _ in range(rounds):
+            gc.collect()  # start each round with the same heap: no collection owed from before
+            start = time.process_time()
+            count = sum([1 async for _ in client.projects.walk()])
+            times.append(time.process_time() - start)
+            assert count == size
+    return statistics.median(times) / size * 1e6
 
 
 if __name__ == "__main__":

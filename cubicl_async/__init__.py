@@ -1,7 +1,10 @@
 """cubicl_async: the asyncio SDK for the Cubicl project-management REST API (public names)."""
 
+import logging
+
 from ._client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncCubicl, ClientStats
 from ._common import DEFAULT_TASK_STATES, CustomerRef, FileRef, TaskState, TaskStateType
+from ._config import InsecureURLWarning
 from ._convert import UNSET, Unset
 from ._errors import (
     APIConnectionError,
@@ -16,12 +19,15 @@ from ._errors import (
     InvalidRequestError,
     MethodNotAllowedError,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
+    QueueTimeoutError,
     RateLimitError,
     ServerError,
     TeapotError,
+    TooManyItemsError,
 )
-from ._pagination import Pager, TooManyItemsError
+from ._pagination import Pager
 from ._projects import (
     PermissionLevel,
     PermissionLevels,
@@ -51,6 +57,10 @@ from ._tasks import (
 from ._throttle import RateLimit, RateLimiter, Throttle
 from ._version import __version__
 
+# A library attaches no handler of its own but this one, so that nothing is printed unless
+# the application configures logging (Python's last-resort handler would print WARNINGs).
+logging.getLogger("cubicl_async").addHandler(logging.NullHandler())
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_TASK_STATES",
@@ -72,10 +82,12 @@ __all__ = [
     "DecodeError",
     "EmailOrigin",
     "FileRef",
+    "InsecureURLWarning",
     "InvalidRequestError",
     "MethodNotAllowedError",
     "NotFoundError",
     "Pager",
+    "PaginationError",
     "PermissionDeniedError",
     "PermissionLevel",
     "PermissionLevels",
@@ -85,6 +97,7 @@ __all__ = [
     "ProjectPermissions",
     "ProjectTree",
     "Projects",
+    "QueueTimeoutError",
     "RateLimit",
     "RateLimitError",
     "RateLimiter",

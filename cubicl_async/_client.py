@@ -5,35 +5,34 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
-import json
 import logging
 import os
-import re
-import warnings
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
-import attrs
 import httpx
 
-from ._convert import StructureFailure, structure, unstructure
+from ._answers import api_error, decode
+from ._config import check_base_url, check_number, check_token, check_type
+from ._convert import UNSET, Unset, unstructure
 from ._errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
     ClientStateError,
     ConfigurationError,
+    CubiclError,
     DecodeError,
-    RateLimitError,
-    error_class,
+    QueueTimeoutError,
 )
 from ._projects import Projects
-from ._retry import Action, RetryPolicy
+from ._retry import RAISE, Action, RetryPolicy
+from ._session import ClientStats, Queued, Session, close_elsewhere
 from ._tasks import Tasks
 from ._throttle import RateLimit, RateLimiter, Throttle
 from ._version import __version__
-from ._wire import encode_params, parse_retry_after
+from ._wire import encode_params
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncCubicl", "ClientStats"]
 
@@ -43,58 +42,13 @@ DEFAULT_BASE_URL = "https://cubicl.io/api/v1/"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 logger = logging.getLogger("cubicl_async")
+#: A cooldown longer than this is logged as a WARNING (shorter ones at DEBUG).
+_LONG_COOLDOWN = 5.0
 
 # Transport errors raised before a single byte of the request left: safe to resend a POST.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_TOKEN_SHAPE = re.compile(r"[\x21-\x7e]+")
 # Stands in for a response's stream once its body is read (see `_attempts`).
 _READ = httpx.ByteStream(b"")
-
-
-@attrs.define
-class ClientStats:
-    """Counters of a client (shared with its `with_options` copies), for a job's summary."""
-
-    #: HTTP attempts sent, retries included.
-    requests: int = 0
-    #: Attempts that were retries.
-    retries: int = 0
-    #: 429 answers received.
-    rate_limited: int = 0
-    #: Calls that ended in an exception.
-    failed: int = 0
-    #: Seconds spent waiting at the throttle (bucket and cooldown), summed over requests.
-    throttle_wait: float = 0.0
-
-    def __str__(self) -> str:
-        return (
-            f"requests={self.requests} retries={self.retries} 429s={self.rate_limited} "
-            f"failed={self.failed} throttle_wait={self.throttle_wait:.1f}s"
-        )
-
-
-class _Session:
-    """What a client and its `with_options` copies share: pool, limiter, jobs, counters."""
-
-    def __init__(self, http: httpx.AsyncClient | None, limiter: Throttle, name: str) -> None:
-        self.name = name
-        self.http = http
-        self.owns_http = http is None
-        self.limiter = limiter
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.slots: asyncio.Semaphore | None = None
-        self.jobs: set[asyncio.Task[Any]] = set()
-        self.closed = False
-        self.stats = ClientStats()
-
-    def __del__(self) -> None:
-        if self.owns_http and self.http is not None and not self.http.is_closed:
-            warnings.warn(
-                f"{self.name} was not closed; use 'async with' or 'await client.aclose()'",
-                ResourceWarning,
-                source=self,
-                stacklevel=1,
-            )
 
 
 class AsyncCubicl:
@@ -118,6 +72,12 @@ class AsyncCubicl:
             `max_concurrency / latency`.
         transport: an httpx transport to build our client around (for tests, proxies).
         http_client: an `httpx.AsyncClient` of yours; used as is and never closed by us.
+        max_queue_wait: the longest a call may wait at the throttle, in seconds; a call
+            that would wait longer fails at once with `QueueTimeoutError`, unsent (for web
+            apps: see the README). `None` (the default, for bulk jobs): no bound.
+
+    Every option is checked here: a bad one raises `ConfigurationError` naming it. A plain
+    `http://` base URL to another host than this machine warns (`InsecureURLWarning`).
     """
 
     def __init__(
@@ -131,25 +91,31 @@ class AsyncCubicl:
         max_concurrency: int = 32,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
+        max_queue_wait: float | None = None,
     ) -> None:
-        token = token if token is not None else os.environ.get("CUBICL_TOKEN")
-        if not token:
-            raise ConfigurationError("no API token: pass token=... or set CUBICL_TOKEN")
-        if not _TOKEN_SHAPE.fullmatch(token):
-            raise ConfigurationError("the API token contains spaces or control characters")
-        url = base_url or os.environ.get("CUBICL_BASE_URL") or DEFAULT_BASE_URL
-        if not url.startswith(("https://", "http://")):
-            raise ConfigurationError(f"base_url must start with https:// or http://, got {url!r}")
-        if max_concurrency < 1:
-            raise ConfigurationError(f"max_concurrency must be at least 1, got {max_concurrency}")
+        token = check_token(token if token is not None else os.environ.get("CUBICL_TOKEN"))
+        url = check_base_url(base_url or os.environ.get("CUBICL_BASE_URL") or DEFAULT_BASE_URL)
+        check_type("rate_limit", rate_limit, (RateLimit, Throttle, type(None)),
+                   "a RateLimit, a Throttle (e.g. a RateLimiter) or None")  # fmt: skip
+        check_type("retry", retry, RetryPolicy, "a RetryPolicy")
+        _check_timeout(timeout)
+        check_number("max_concurrency", max_concurrency, minimum=1, integer=True)
+        check_type("transport", transport, (httpx.AsyncBaseTransport, type(None)),
+                   "an httpx.AsyncBaseTransport or None")  # fmt: skip
+        check_type("http_client", http_client, (httpx.AsyncClient, type(None)),
+                   "an httpx.AsyncClient or None")  # fmt: skip
+        if max_queue_wait is not None:
+            check_number("max_queue_wait", max_queue_wait, minimum=0)
         if transport is not None and http_client is not None:
             raise ConfigurationError("pass transport= or http_client=, not both")
         #: The API root every path is joined to (always ends with "/").
-        self.base_url = url.rstrip("/") + "/"
+        self.base_url = url
         #: The default retry policy of this client.
         self.retry = retry
         #: Requests in flight at most; also the connection pool's size.
         self.max_concurrency = max_concurrency
+        #: The longest wait at the throttle a call accepts (`None`: no bound).
+        self.max_queue_wait = max_queue_wait
         self._headers = {
             "Authorization": f"Bearer {token}",
             "User-Agent": f"cubicl-async/{__version__} httpx/{httpx.__version__}",
@@ -157,12 +123,8 @@ class AsyncCubicl:
         }
         self._timeout = timeout
         self._transport = transport
-        limiter = (
-            RateLimiter(rate_limit)
-            if rate_limit is None or isinstance(rate_limit, RateLimit)
-            else rate_limit
-        )
-        self._session = _Session(http_client, limiter, f"AsyncCubicl({self.base_url!r})")
+        limiter = rate_limit if isinstance(rate_limit, Throttle) else RateLimiter(rate_limit)
+        self._session = Session(http_client, limiter, f"AsyncCubicl({self.base_url!r})")
         self._init_areas()
 
     def _init_areas(self) -> None:
@@ -172,16 +134,28 @@ class AsyncCubicl:
         self.tasks = Tasks(self)
 
     def with_options(
-        self, *, retry: RetryPolicy | None = None, timeout: float | httpx.Timeout | None = None
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_queue_wait: float | Unset | None = UNSET,
     ) -> AsyncCubicl:
-        """Return a copy with another retry policy or timeout, for some calls only.
+        """Return a copy with another retry policy, timeout or queue deadline, for some calls.
 
         The copy shares everything else: connections, rate limiter, counters and
-        lifetime (closing either closes both).
+        lifetime (closing either closes both). `max_queue_wait=None` lifts the bound.
         """
+        if retry is not None:
+            check_type("retry", retry, RetryPolicy, "a RetryPolicy")
+        if timeout is not None:
+            _check_timeout(timeout)
+        if max_queue_wait is not None and max_queue_wait is not UNSET:
+            check_number("max_queue_wait", max_queue_wait, minimum=0)
         clone = copy.copy(self)
         clone.retry = retry or self.retry
         clone._timeout = timeout if timeout is not None else self._timeout
+        if not isinstance(max_queue_wait, Unset):
+            clone.max_queue_wait = max_queue_wait
         clone._init_areas()
         return clone
 
@@ -215,11 +189,17 @@ class AsyncCubicl:
         """Close the client; requests still pending fail with `ClientStateError`.
 
         Calling it again does nothing. A client given as `http_client=` stays open.
+        Called from another event loop than the client's (a shutdown hook run by a later
+        `asyncio.run`), it closes the client and raises `ClientStateError` if its
+        connections, which belong to the first loop, could not be closed.
         """
         session = self._session
         if session.closed:
             return
         session.closed = True
+        if session.loop is not None and session.loop is not asyncio.get_running_loop():
+            await close_elsewhere(session)
+            return
         jobs = list(session.jobs)
         for job in jobs:
             job.cancel()
@@ -266,20 +246,34 @@ class AsyncCubicl:
         """Send one API call through the throttle and the retry rules; return its result.
 
         `path` is relative to `base_url` and already percent-encoded; `body` is a record
-        or JSON-ready data; `into` is the type the answer is structured into (raw JSON
-        when `None`). The call runs as a task of its own, so `aclose()` can end it.
+        or JSON-ready data; `into` is the type the answer is structured into (`None`: the
+        endpoint answers nothing). The call runs as a task of its own, so `aclose()` can
+        end it.
         """
         http, slots = self._bind()
-        request = http.build_request(
-            method,
-            self.base_url + path,
-            params=encode_params(params),
-            json=unstructure(body) if body is not None else None,
-            headers=self._headers,
-            timeout=self._timeout,
-        )
+        try:
+            request = http.build_request(
+                method,
+                self.base_url + path,
+                params=encode_params(params),
+                json=unstructure(body) if body is not None else None,
+                headers=self._headers,
+                timeout=self._timeout,
+            )
+        except httpx.InvalidURL as exc:
+            raise ConfigurationError(f"cannot build a URL for {method} {path}: {exc}") from None
         session = self._session
-        job = asyncio.ensure_future(self._attempts(http, slots, request, into))
+        if self.max_queue_wait is not None:
+            expected = session.limiter.expected_wait(session.queued)
+            if expected > self.max_queue_wait:
+                session.stats.failed += 1
+                raise QueueTimeoutError(
+                    f"{method} {request.url.path} would wait about {expected:.1f}s at the "
+                    f"throttle, more than max_queue_wait={self.max_queue_wait}s; not sent",
+                    expected_wait=expected,
+                )
+        queued = Queued(session)
+        job = asyncio.ensure_future(self._attempts(http, slots, request, into, queued))
         session.jobs.add(job)
         job.add_done_callback(session.jobs.discard)
         try:
@@ -294,6 +288,8 @@ class AsyncCubicl:
         except BaseException:
             session.stats.failed += 1
             raise
+        finally:
+            queued.leave()
 
     async def _attempts(
         self,
@@ -301,102 +297,91 @@ class AsyncCubicl:
         slots: asyncio.Semaphore,
         request: httpx.Request,
         into: Any,
+        queued: Queued,
     ) -> Any:
         """Send `request` until it succeeds or `RetryPolicy.decide` says to raise."""
         method, path, policy = request.method, request.url.path, self.retry
         throttle, stats = self._session.limiter, self._session.stats
-        async with slots:
+        await slots.acquire()
+        try:
             for retries in itertools.count():
-                if retries:
-                    stats.retries += 1
-                waited = await throttle.acquire()
+                try:
+                    waited = await throttle.acquire()
+                finally:
+                    queued.leave()
                 stats.requests += 1
+                stats.retries += retries > 0
                 stats.throttle_wait += waited
                 sent_at = asyncio.get_running_loop().time()
-                error: APIError | APIConnectionError | None = None
-                cause: httpx.TransportError | None = None
                 try:
                     response = await http.send(request)
-                except httpx.TransportError as exc:
-                    error, cause = _connection_error(exc, request), exc
-                    status, sent, frees_in = None, not isinstance(exc, _NEVER_SENT), None
+                except httpx.RequestError as exc:
+                    outcome, status, sent = type(exc).__name__, None, _may_have_left(exc)
+                    error: CubiclError = _request_error(exc, request, sent)
+                    frees_in = None
                 else:
                     # httpx links a response and its stream both ways, so each response
                     # (body included) would wait for the cyclic GC: with the body read and
                     # the stream closed, unlink them and a page is freed as soon as it is used.
                     response.stream = _READ
-                    status, sent = response.status_code, True
+                    outcome, status, sent = str(response.status_code), response.status_code, True
                     frees_in = await throttle.record(sent_at, rate_limited=status == 429)
-                outcome = type(cause).__name__ if cause else str(status)
                 logger.debug("%s %s -> %s (attempt %d, waited %.3fs)",
                              method, path, outcome, retries + 1, waited)  # fmt: skip
-                if error is None:
+                if status is not None:
+                    url, headers, content = str(request.url), response.headers, response.content
                     if response.is_success:
-                        return _decode(response, into)
-                    error = _api_error(response)
+                        return decode(content, into, method=method, url=url, headers=headers)
+                    error = api_error(status, response.reason_phrase, content,
+                                      method=method, url=url, headers=headers)  # fmt: skip
                     stats.rate_limited += status == 429
                 decision = policy.decide(
                     method=method, retries=retries, status=status, request_sent=sent,
                     retry_after=getattr(error, "retry_after", None), window_frees_in=frees_in,
                     period=throttle.period,
-                )  # fmt: skip
+                ) if isinstance(error, APIError | APIConnectionError) else RAISE  # fmt: skip
                 if decision.action is Action.RAISE:
                     error.retries_taken = retries
-                    logger.warning("%s %s failed with %s after %d attempt(s)",
-                                   method, path, outcome, retries + 1)  # fmt: skip
-                    raise error from cause
+                    logger.debug("%s %s failed with %s after %d attempt(s)",
+                                 method, path, outcome, retries + 1)  # fmt: skip
+                    raise error from error.__cause__
                 if decision.action is Action.COOL_DOWN:
+                    level = logging.WARNING if decision.delay > _LONG_COOLDOWN else logging.DEBUG
+                    logger.log(level, "%s %s -> 429: every request waits %.1fs",
+                               method, path, decision.delay)  # fmt: skip
                     await throttle.cool_down(decision.delay)
                 else:
+                    logger.warning("%s %s -> %s: retry %d of %d in %.2fs",
+                                   method, path, outcome, retries + 1, policy.max_retries,
+                                   decision.delay)  # fmt: skip
                     await asyncio.sleep(decision.delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+            raise AssertionError("unreachable")  # pragma: no cover
+        finally:
+            slots.release()
 
 
-def _connection_error(exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
-    kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-    return kind(
-        f"{type(exc).__name__} on {request.method} {request.url}: {exc or 'no detail'}",
-        method=request.method,
-        url=str(request.url),
-    )
+def _check_timeout(timeout: object) -> None:
+    if isinstance(timeout, httpx.Timeout):
+        return
+    check_number("timeout", timeout, minimum=0)
+    if not timeout:
+        raise ConfigurationError("timeout must be positive (or an httpx.Timeout)")
 
 
-def _json_or_text(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
+def _may_have_left(exc: httpx.RequestError) -> bool:
+    return not isinstance(exc, _NEVER_SENT)
 
 
-def _api_error(response: httpx.Response) -> APIError:
-    body = _json_or_text(response)
-    message = body.get("message") if isinstance(body, dict) else None
-    request = response.request
-    error = error_class(response.status_code)(
-        message if isinstance(message, str) else response.reason_phrase,
-        status_code=response.status_code,
-        body=body,
-        method=request.method,
-        url=str(request.url),
-        request_id=response.headers.get("x-request-id"),
-    )
-    if isinstance(error, RateLimitError):
-        error.retry_after = parse_retry_after(response.headers.get("retry-after"))
+def _request_error(exc: httpx.RequestError, request: httpx.Request, sent: bool) -> CubiclError:
+    """Return the typed error of a request that got no usable answer, chained to `exc`."""
+    message = f"{type(exc).__name__} on {request.method} {request.url}: {exc or 'no detail'}"
+    where = {"method": request.method, "url": str(request.url)}
+    error: CubiclError
+    if isinstance(exc, httpx.DecodingError):  # the answer came, but its body cannot be read
+        error = DecodeError(message, body=b"", request_id=None, **where)
+    elif isinstance(exc, httpx.TimeoutException):
+        error = APITimeoutError(message, request_sent=sent, **where)
+    else:  # transport failures, redirect loops, unsupported protocols ...
+        error = APIConnectionError(message, request_sent=sent, **where)
+    error.__cause__ = exc
     return error
-
-
-def _decode(response: httpx.Response, into: Any) -> Any:
-    request = response.request
-    if not response.content:
-        return None
-    try:
-        data = json.loads(response.content)
-        return data if into is None else structure(data, into)
-    except (ValueError, StructureFailure) as exc:
-        raise DecodeError(
-            f"{request.method} {request.url}: {exc}",
-            body=response.content,
-            method=request.method,
-            url=str(request.url),
-            request_id=response.headers.get("x-request-id"),
-        ) from exc

@@ -4,7 +4,11 @@
     ├── ConfigurationError      bad constructor input (no token, bad option)  (also ValueError)
     ├── ClientStateError        used after aclose(), or from another event loop (also RuntimeError)
     ├── DecodeError             a 2xx body that is not JSON or does not fit the records
-    ├── APIConnectionError      the request got no HTTP answer (chained from the httpx error)
+    ├── PaginationError         a list whose next page brings nothing new (the server loops)
+    ├── QueueTimeoutError       the call would wait at the throttle longer than max_queue_wait
+    ├── TooManyItemsError       a list longer than max_items, awaited whole  (also ValueError)
+    ├── APIConnectionError      the request got no HTTP answer (chained from the httpx error;
+    │   │                       request_sent says whether any byte of it can have left)
     │   └── APITimeoutError
     └── APIError                any non-2xx answer
         ├── BadRequestError          400
@@ -17,7 +21,8 @@
         ├── RateLimitError           429  (retry_after)
         └── ServerError              5xx
 
-An unknown 4xx is a plain `APIError`. No message or attribute ever holds the token.
+An unknown 4xx is a plain `APIError`. Every failure of a call is one of these, whatever
+httpx or the server does; none ever holds the token in a message or an attribute.
 """
 
 from __future__ import annotations
@@ -37,10 +42,13 @@ __all__ = [
     "InvalidRequestError",
     "MethodNotAllowedError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
+    "QueueTimeoutError",
     "RateLimitError",
     "ServerError",
     "TeapotError",
+    "TooManyItemsError",
 ]
 
 
@@ -76,11 +84,34 @@ class DecodeError(CubiclError):
         self.request_id = request_id
 
 
+class PaginationError(CubiclError):
+    """A list's next page brought no item not already seen: the server ignores the cursor.
+
+    The items yielded before it are all distinct; the rest of the list cannot be read.
+    """
+
+
+class TooManyItemsError(CubiclError, ValueError):
+    """A list awaited whole (`to_list()`) holds more than its `max_items`."""
+
+
+class QueueTimeoutError(CubiclError):
+    """The call would wait at the throttle longer than `max_queue_wait`: it was not queued."""
+
+    def __init__(self, message: str, *, expected_wait: float) -> None:
+        super().__init__(message)
+        #: Seconds the call would have waited before being sent (the client's estimate).
+        self.expected_wait = expected_wait
+
+
 class APIConnectionError(CubiclError):
     """The request got no HTTP answer: connection refused, reset, or dropped mid-answer."""
 
-    def __init__(self, message: str, *, method: str, url: str) -> None:
+    def __init__(self, message: str, *, method: str, url: str, request_sent: bool = True) -> None:
         super().__init__(message)
+        #: `False` only when no byte of the request can have reached the server (a refused
+        #: connection, a connect or pool timeout): then a create certainly did not happen.
+        self.request_sent = request_sent
         #: The HTTP method of the request.
         self.method = method
         #: The URL of the request (it never holds the token).

@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from typing import Generic, Protocol, TypeVar
 
-from ._errors import CubiclError
+from ._errors import PaginationError, TooManyItemsError
 
-__all__ = ["PageStrategy", "Pager", "SkipLimit", "TooManyItemsError", "Unpaged"]
+__all__ = ["PageStrategy", "Pager", "SkipLimit", "Unpaged"]
 
 T = TypeVar("T")
 
 
-class TooManyItemsError(CubiclError, ValueError):
-    """`to_list()` would hold more than `max_items` items."""
+def _no_progress(page_size: int | None) -> PaginationError:
+    return PaginationError(
+        f"a full page of {page_size} items brought none not already seen: the server "
+        "seems to ignore the paging cursor, so the rest of the list cannot be read"
+    )
 
 
 class PageStrategy(Protocol[T]):
@@ -71,9 +74,12 @@ class Pager(Generic[T]):
 
     Items are yielded once per id: a repeat inside a page is dropped, and so is an item
     of the previous page seen again, which covers up to `page_size` insertions before
-    the cursor between two fetches. An item pulled into an earlier page (a deletion
-    before it) can be missed, as with any `skip`/`limit` listing: read again, or narrow
-    the filter, when that matters.
+    the cursor between two fetches. A page that brings nothing new (a server that
+    ignores `skip` and repeats itself) raises `PaginationError` instead of looping: a
+    list is never silently cut short. (Only `page_size` insertions before the cursor
+    between two fetches could cause the same for a correct server.) An item pulled into
+    an earlier page (a deletion before it) can be missed, as with any `skip`/`limit`
+    listing: read again, or narrow the filter, when that matters.
 
     Use `async for item in pager`, `async for page in pager.pages()`, or
     `await pager` (the same as `await pager.to_list()`). Without `max_items`, `await`
@@ -118,6 +124,8 @@ class Pager(Generic[T]):
                 if key not in keys and key not in previous:
                     fresh.append(item)
                 keys.add(key)
+            if not fresh and page and self.page_size and len(page) >= self.page_size:
+                raise _no_progress(self.page_size)
             previous = keys
             if left is not None:
                 fresh = fresh[:left]

@@ -112,15 +112,27 @@ class ProjectNode:
 
     `depth` counts from the walk's start: the children of `root=` are at depth 1 (the root
     itself is not yielded); without a root, the organization's top projects are at depth 1.
-    `path` holds the ids from depth 1 down to this project, so `len(path) == depth`.
+    `path` holds the ids from depth 1 down to this project, so `len(path) == depth`; it is
+    built when read (from the node above), so a walk costs the same per project at any
+    depth.
     """
 
     #: The project.
     project: Project
     #: Distance from the walk's start (at least 1).
     depth: int
-    #: Ids from the first level down to `project.id`.
-    path: tuple[str, ...]
+    #: The node this one was reached from (`None` at depth 1).
+    via: ProjectNode | None = attrs.field(default=None, repr=False, eq=False)
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """Ids from the first level down to `project.id`."""
+        ids: list[str] = []
+        node: ProjectNode | None = self
+        while node is not None:
+            ids.append(node.project.id)
+            node = node.via
+        return tuple(reversed(ids))
 
 
 class ProjectTree:
@@ -134,15 +146,18 @@ class ProjectTree:
         self._projects: dict[str, Project] = {}
         for project in projects:
             self._projects.setdefault(project.id, project)
-        self._children: dict[str, list[str]] = {pid: [] for pid in self._projects}
-        self._parents: dict[str, list[str]] = {pid: [] for pid in self._projects}
+        # dicts as ordered sets: a link named by both ends is kept once, in linear time
+        children: dict[str, dict[str, None]] = {pid: {} for pid in self._projects}
+        parents: dict[str, dict[str, None]] = {pid: {} for pid in self._projects}
         for project in self._projects.values():
             links = [(parent, project.id) for parent in project.parents]
             links += [(project.id, child) for child in project.children]
             for parent, child in links:
                 if parent in self._projects and child in self._projects:
-                    _append_new(self._children[parent], child)
-                    _append_new(self._parents[child], parent)
+                    children[parent][child] = None
+                    parents[child][parent] = None
+        self._children = {pid: list(kids) for pid, kids in children.items()}
+        self._parents = {pid: list(ups) for pid, ups in parents.items()}
         if roots is None:
             roots = [pid for pid, parents in self._parents.items() if not parents]
         #: Ids of the top projects: those with no parent among the fetched ones.
@@ -184,18 +199,18 @@ class ProjectTree:
         seen: set[str] = set()
 
         def breadth_first(starts: Iterable[str]) -> Iterator[ProjectNode]:
-            queue: deque[tuple[str, ...]] = deque()
+            queue: deque[ProjectNode] = deque()
             for start in starts:
                 seen.add(start)
-                queue.append((start,))
+                queue.append(ProjectNode(self._projects[start], 1))
             while queue:
-                trail = queue.popleft()
-                if max_depth is None or len(trail) <= max_depth:
-                    yield ProjectNode(self._projects[trail[-1]], len(trail), trail)
-                for child in self._children[trail[-1]]:
+                node = queue.popleft()
+                if max_depth is None or node.depth <= max_depth:
+                    yield node
+                for child in self._children[node.project.id]:
                     if child not in seen:
                         seen.add(child)
-                        queue.append((*trail, child))
+                        queue.append(ProjectNode(self._projects[child], node.depth + 1, node))
 
         yield from breadth_first(self.roots)
         for pid in self._projects:
@@ -203,29 +218,38 @@ class ProjectTree:
                 yield from breadth_first([pid])
 
     def render(self) -> str:
-        """Draw the DAG as an indented text tree."""
+        """Draw the DAG as an indented text tree, without recursion, at any depth.
+
+        The work is linear in the text drawn (whose indentation grows with the depth).
+        """
         lines: list[str] = []
         drawn: set[str] = set()
-
-        def draw(pid: str, prefix: str, last: bool, top: bool, above: frozenset[str]) -> None:
-            project = self._projects[pid]
-            branch = "" if top else ("└── " if last else "├── ")
+        on_path: set[str] = set()  # the projects above the one drawn: a cycle leads back here
+        # entries: (project id, prefix, last child?, top?), or (id, None, ...) to leave it
+        tops = [node.project.id for node in self.nodes(max_depth=1)]
+        stack: list[tuple[str, str | None, bool, bool]] = [(t, "", True, True) for t in tops]
+        stack.reverse()
+        while stack:
+            pid, prefix, last, top = stack.pop()
+            if prefix is None:
+                on_path.discard(pid)
+                continue
             note = ""
-            if pid in above:
+            if pid in on_path:
                 note = "  (cycle)"
             elif pid in drawn and self._children[pid]:
                 note = "  (see above)"
-            lines.append(f"{prefix}{branch}{project.name or pid}{note}")
+            branch = "" if top else ("└── " if last else "├── ")
+            lines.append(f"{prefix}{branch}{self._projects[pid].name or pid}{note}")
             if note:
-                return
+                continue
             drawn.add(pid)
+            on_path.add(pid)
+            stack.append((pid, None, last, top))
             kids = self._children[pid]
             inner = prefix if top else prefix + ("    " if last else "│   ")
-            for i, kid in enumerate(kids):
-                draw(kid, inner, i == len(kids) - 1, False, above | {pid})
-
-        for node in self.nodes(max_depth=1):
-            draw(node.project.id, "", True, True, frozenset())
+            n = len(kids)  # pushed last child first, so that they are drawn in order
+            stack.extend((kids[i], inner, i == n - 1, False) for i in range(n - 1, -1, -1))
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -233,11 +257,6 @@ class ProjectTree:
 
     def __repr__(self) -> str:
         return f"<ProjectTree {len(self)} projects, {len(self.roots)} roots>"
-
-
-def _append_new(items: list[str], item: str) -> None:
-    if item not in items:
-        items.append(item)
 
 
 def _reach(links: dict[str, list[str]], start: str) -> list[str]:
@@ -272,7 +291,8 @@ class Projects(Resource):
         """Fetch a whole DAG in one request: the organization's, or everything under `root`."""
         if root is None:
             return ProjectTree(await self.list())
-        projects = await self.list(root, recursive=True)
+        # a cycle may lead a server to list the root among its own descendants: drop it
+        projects = [p for p in await self.list(root, recursive=True) if p.id != root]
         tops = [p.id for p in projects if root in p.parents]
         return ProjectTree(projects, roots=tops)
 
@@ -299,18 +319,19 @@ class Projects(Resource):
                 yield node
             return
         seen = {root}
-        level: builtins.list[tuple[str, ...]] = [()]
+        level: builtins.list[ProjectNode | None] = [None]  # None: the root, not yielded
         depth = 0
         while level and (max_depth is None or depth < max_depth):
             depth += 1
-            parents = [trail[-1] if trail else root for trail in level]
+            parents = [node.project.id if node else root for node in level]
             async with asyncio.TaskGroup() as group:
                 fetches = [group.create_task(self.list(parent).to_list()) for parent in parents]
-            next_level: builtins.list[tuple[str, ...]] = []
-            for trail, fetch in zip(level, fetches, strict=True):
+            next_level: builtins.list[ProjectNode | None] = []
+            for above, fetch in zip(level, fetches, strict=True):
                 for child in fetch.result():
                     if child.id not in seen:
                         seen.add(child.id)
-                        next_level.append((*trail, child.id))
-                        yield ProjectNode(child, depth, (*trail, child.id))
+                        node = ProjectNode(child, depth, above)
+                        next_level.append(node)
+                        yield node
             level = next_level

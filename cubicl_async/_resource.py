@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, overload
 
@@ -148,6 +149,9 @@ def request_fields(
     if unknown:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
     given = {**required, **fields}
+    for name, value in given.items():
+        if isinstance(value, date) and not isinstance(value, datetime):
+            raise TypeError(f"{name} takes an aware datetime, not a date: {value!r}")
     return request_body({renames.get(name, name): value for name, value in given.items()})
 
 

@@ -24,7 +24,7 @@ import random
 
 import attrs
 
-__all__ = ["IDEMPOTENT_METHODS", "RETRYABLE_STATUSES", "Action", "Decision", "RetryPolicy"]
+__all__ = ["IDEMPOTENT_METHODS", "RAISE", "RETRYABLE_STATUSES", "Action", "Decision", "RetryPolicy"]
 
 #: Methods that may be sent twice without doing anything twice.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})

@@ -335,6 +335,11 @@ class Tasks(GetMany[Task]):
             raise ValueError("include and exclude cannot be combined")
         if archived not in (False, True, "all"):
             raise ValueError(f"archived must be False, True or 'all', got {archived!r}")
+        ids = {"project": project, "assignee": assignee, "assigned_by": assigned_by,
+               "customer": customer}  # fmt: skip
+        for name, value in ids.items():
+            if value is not None:
+                check_id(name, value)
         params: dict[str, Any] = {
             "group": project,
             "assignee": assignee,

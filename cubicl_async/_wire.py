@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from ._convert import Unset
 
@@ -20,9 +20,16 @@ __all__ = [
 
 
 def check_id(name: str, value: object) -> str:
-    """Return `value` if it is a usable id; else raise a `ValueError` naming the argument."""
+    """Return `value` if it can stand as one opaque path segment or filter value.
+
+    A non-string, an empty string, and a dot segment (`.` or `..`, also percent-encoded,
+    as `%2e%2E`) raise a `ValueError` naming the argument: httpx would resolve a dot
+    segment away and the request would address another resource.
+    """
     if not isinstance(value, str) or not value:
         raise ValueError(f"{name} must be a non-empty id string, got {value!r}")
+    if unquote(value) in (".", ".."):
+        raise ValueError(f"{name} must be an id, not the dot segment {value!r}")
     return value
 
 
@@ -62,11 +69,16 @@ def encode_params(params: Mapping[str, Any] | None) -> tuple[tuple[str, str], ..
     )
 
 
+#: The longest wait a `Retry-After` may ask for (a day); longer values are clamped to it.
+MAX_RETRY_AFTER = 86_400.0
+
+
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Return the seconds a `Retry-After` header asks for, or `None` if absent or unreadable.
 
     Both forms are read: delay-seconds (fractions tolerated) and an HTTP date. A date in
-    the past means zero.
+    the past means zero; any value is clamped to `MAX_RETRY_AFTER`, so whatever a server
+    sends parses to a bounded number or to `None`.
     """
     if value is None:
         return None
@@ -76,11 +88,11 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            seconds = (when - (now or datetime.now(UTC))).total_seconds()
+        except (TypeError, ValueError, OverflowError, IndexError):
             return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if not math.isfinite(seconds):
+    if math.isnan(seconds):
         return None
-    return max(seconds, 0.0)
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)

@@ -407,7 +407,10 @@ async def test_the_bucket_never_exceeds_the_limit_in_any_window() -> None:
 async def test_attempts_are_logged_without_secrets(
     client: AsyncCubicl, emu: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """DEBUG records each attempt, WARNING each give-up; neither holds the token or a header."""
+    """DEBUG records each attempt and each error raised to the caller, WARNING each retry.
+
+    Neither holds the token or a header.
+    """
     caplog.set_level(logging.DEBUG, logger="cubicl_async")
     emu.faults.fail_next(1, 503)
     await client.projects.list()
@@ -416,7 +419,11 @@ async def test_attempts_are_logged_without_secrets(
         await client.projects.list()
     ours = [r for r in caplog.records if r.name == "cubicl_async"]
     messages = [r.getMessage() for r in ours]
-    assert "GET /api/v1/groups -> 503 (attempt 1" in messages[0]
-    assert "GET /api/v1/groups -> 200 (attempt 2" in messages[1]
-    assert any(r.levelno == logging.WARNING and "failed with 404" in r.getMessage() for r in ours)
+    attempts = [m for m in messages if "(attempt" in m]
+    assert "GET /api/v1/groups -> 503 (attempt 1" in attempts[0]
+    assert "GET /api/v1/groups -> 200 (attempt 2" in attempts[1]
+    assert any(r.levelno == logging.DEBUG and "failed with 404" in r.getMessage() for r in ours)
+    warnings = [r.getMessage() for r in ours if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert "GET /api/v1/groups -> 503: retry 1 of 2" in warnings[0]
     assert all(TOKEN not in m and "Bearer" not in m for m in messages)

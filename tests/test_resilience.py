@@ -14,6 +14,7 @@ from cubicl_async import (
     AsyncCubicl,
     ClientStateError,
     DecodeError,
+    QueueTimeoutError,
     RateLimit,
     RateLimiter,
     RateLimitError,
@@ -360,6 +361,10 @@ class Recording:
         """Note the cooldown asked for."""
         self.calls.append(("cool_down", seconds))
 
+    def expected_wait(self, ahead: int) -> float:
+        """Nobody ever waits here."""
+        return 0.0
+
 
 @pytest.mark.looptime
 async def test_any_throttle_plugs_into_the_pipeline() -> None:
@@ -477,3 +482,47 @@ async def test_stats_count_requests_retries_429s_and_failures(
     stats = http_client.stats
     assert (stats.requests, stats.retries, stats.rate_limited, stats.failed) == (4, 2, 1, 1)
     assert str(stats).startswith("requests=4 retries=2 429s=1 failed=1 throttle_wait=")
+
+
+# --- the queue deadline ----------------------------------------------------------------------
+
+
+@pytest.mark.looptime
+async def test_a_call_that_would_wait_too_long_is_shed_unsent() -> None:
+    """max_queue_wait=5 at 10 per 10 s: 20 callers at once; the late ones fail at once, unsent.
+
+    Every call served waited at most the deadline; every shed call says how long it would
+    have waited, more than the deadline, and never reached the server.
+    """
+    emu = org(rate_limit=10, rate_period=10.0)
+    loop = asyncio.get_running_loop()
+    waits: list[float] = []
+    async with in_process(emu, rate_limit=RateLimit(10, 10.0), max_queue_wait=5.0) as client:
+
+        async def call() -> None:
+            start = loop.time()
+            await client.projects.list()
+            waits.append(loop.time() - start)
+
+        outcomes = await asyncio.gather(*(call() for _ in range(20)), return_exceptions=True)
+    shed = [o for o in outcomes if isinstance(o, QueueTimeoutError)]
+    assert len(waits) + len(shed) == 20
+    assert 5 <= len(waits) <= 8  # 2 at once, then one every 1.13 s for 5 s
+    assert max(waits) <= 5.0
+    assert all(o.expected_wait > 5.0 for o in shed)
+    assert len(emu.requests) == len(waits)
+    assert client.stats.failed == len(shed)
+
+
+@pytest.mark.looptime
+async def test_the_deadline_is_per_call_through_with_options() -> None:
+    """with_options(max_queue_wait=0) sheds a call that would wait; None lifts the bound."""
+    emu = org()
+    async with in_process(emu, rate_limit=RateLimit(2, 60.0)) as client:
+        await asyncio.gather(client.projects.list(), client.projects.list())  # the burst
+        impatient = client.with_options(max_queue_wait=0)
+        with pytest.raises(QueueTimeoutError) as caught:
+            await impatient.projects.list()
+        assert caught.value.expected_wait == pytest.approx(60 / 0.98 * 1.02)  # a refill
+        assert impatient.with_options(max_queue_wait=None).max_queue_wait is None
+    assert len(emu.requests) == 2

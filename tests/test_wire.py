@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cubicl_async import UNSET
-from cubicl_async._wire import encode_params, parse_retry_after, path
+from cubicl_async._wire import MAX_RETRY_AFTER, encode_params, parse_retry_after, path
 
 
 def test_path_percent_encodes_every_id() -> None:
@@ -71,3 +73,31 @@ def test_parse_retry_after_http_date() -> None:
     assert parse_retry_after("Thu, 01 Jan 2026 12:00:30 GMT", now=now) == 30.0
     assert parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now=now) == 0.0
     assert parse_retry_after("Thu, 01 Jan 2026 12:00:30", now=now) == 30.0
+
+
+@given(
+    value=st.text(max_size=60)
+    | st.from_regex(r"\w{3}, \d{1,2} \w{3} \d{1,6} \d\d:\d\d:\d\d( GMT)?")
+)
+def test_parse_retry_after_is_bounded_or_none_for_any_text(value: str) -> None:
+    """Any header text (absurd dates, inf, nan, garbage) parses to 0..MAX_RETRY_AFTER or None."""
+    seconds = parse_retry_after(value)
+    assert seconds is None or 0.0 <= seconds <= MAX_RETRY_AFTER
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("Fri, 31 Dec 9999 23:59:59 GMT", MAX_RETRY_AFTER), ("Mon, 01 Jan 0001 00:00:00 GMT", 0.0),
+     ("inf", MAX_RETRY_AFTER), ("-inf", 0.0), ("nan", None), ("1e400", MAX_RETRY_AFTER)],
+    ids=["year-9999", "year-1", "inf", "minus-inf", "nan", "huge"],
+)  # fmt: skip
+def test_parse_retry_after_clamps_absurd_values(header: str, seconds: float | None) -> None:
+    """An absurd year or an infinite number never overflows: it is clamped (or ignored)."""
+    assert parse_retry_after(header) == seconds
+
+
+@pytest.mark.parametrize("dots", [".", "..", "%2e", "%2E%2e", ".%2e"])
+def test_path_rejects_dot_segments(dots: str) -> None:
+    """A dot segment, raw or percent-encoded, would be resolved away by httpx: refused."""
+    with pytest.raises(ValueError, match="task_id must be an id, not the dot segment"):
+        path("tasks/{task_id}", task_id=dots)
