@@ -1,14 +1,26 @@
-"""Shared fixtures: an emulator seeded with the demo organization, and SDK clients bound to it."""
+"""Shared fixtures: the plugin's emulator and clients under the suite's names, raw httpx clients.
+
+The emulator's pytest plugin (`cubicl_async.testing.pytest_plugin`, loaded here) gives
+`cubicl_emulator`, `cubicl_demo`, `cubicl_client` and `cubicl_server_url`. Here the
+plugin's emulator is `emu`, so a module that overrides `emu` (to inject a clock)
+changes what every fixture below and the plugin's work on.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from typing import Protocol
 
+import httpx
 import pytest
 
 from cubicl_async import AsyncCubicl, RetryPolicy
-from cubicl_async.testing import Demo, Emulator, seed_demo, serve
+from cubicl_async.testing import Demo, Emulator
+from cubicl_async.testing.pytest_plugin import RETRY_OPTIONS
+
+#: The emulator's fixtures (the suite blocks the plugin's entry point: see pyproject.toml).
+pytest_plugins = ["cubicl_async.testing.pytest_plugin"]
 
 # pytest-asyncio asks `asyncio.get_event_loop()` for the current loop, and on Python 3.11 that
 # call creates a loop nobody closes (a ResourceWarning, an error under filterwarnings=error).
@@ -16,31 +28,33 @@ from cubicl_async.testing import Demo, Emulator, seed_demo, serve
 asyncio.set_event_loop(None)
 
 #: Retries that do not slow the suite down (real delays of a few milliseconds at most).
-FAST_RETRY = RetryPolicy(
-    max_retries=2, initial_delay=0.001, max_delay=0.004, rate_limit_delay=0.001
-)
+FAST_RETRY = RetryPolicy(**RETRY_OPTIONS)
 
 
 @pytest.fixture
 def emu() -> Emulator:
-    """Return a fresh emulator."""
+    """Return a fresh emulator (override it in a module to configure the emulator)."""
     return Emulator()
 
 
 @pytest.fixture
-def demo(emu: Emulator) -> Demo:
-    """Seed the demo organization into `emu`."""
-    return seed_demo(emu)
+def cubicl_emulator(emu: Emulator) -> Emulator:
+    """Make the plugin's fixtures work on `emu`."""
+    return emu
+
+
+@pytest.fixture
+def demo(cubicl_demo: Demo) -> Demo:
+    """Seed the demo organization into `emu` (the plugin's `cubicl_demo`)."""
+    return cubicl_demo
 
 
 @pytest.fixture(params=["in_process", "loopback"])
-def wire(request: pytest.FixtureRequest, emu: Emulator) -> Iterator[dict[str, object]]:
-    """Yield client options that reach `emu` in process (ASGI) or over loopback HTTP."""
+def wire(request: pytest.FixtureRequest, emu: Emulator) -> dict[str, object]:
+    """Return client options that reach `emu` in process (ASGI) or over loopback HTTP."""
     if request.param == "in_process":
-        yield {"transport": emu.transport(), "base_url": emu.base_url_in_process}
-        return
-    with serve(emu) as base_url:
-        yield {"base_url": base_url}
+        return {"transport": emu.transport(), "base_url": emu.base_url_in_process}
+    return {"base_url": request.getfixturevalue("cubicl_server_url")}
 
 
 @pytest.fixture
@@ -56,13 +70,54 @@ async def client(wire: dict[str, object], demo: Demo) -> AsyncIterator[AsyncCubi
 
 
 @pytest.fixture
-async def local(emu: Emulator, demo: Demo) -> AsyncIterator[AsyncCubicl]:
-    """Yield an in-process client of the demo admin (for tests that need no network)."""
-    async with AsyncCubicl(
-        "demo-token",
-        base_url=emu.base_url_in_process,
-        transport=emu.transport(),
-        rate_limit=None,
-        retry=FAST_RETRY,
-    ) as cubicl:
-        yield cubicl
+def local(cubicl_client: AsyncCubicl) -> AsyncCubicl:
+    """Return an in-process client of the demo admin (the plugin's `cubicl_client`)."""
+    return cubicl_client
+
+
+# Raw HTTP, for the emulator's contract tests (they speak JSON, not the SDK)
+
+
+class Connect(Protocol):
+    """Makes a raw httpx client to `emu`, closed after the test."""
+
+    def __call__(
+        self,
+        token: str | None = None,
+        *,
+        user: str | None = None,
+        authorization: str | None = None,
+    ) -> httpx.AsyncClient:
+        """Return a client sending ``token``, or `user`'s token, or a raw Authorization."""
+
+
+@pytest.fixture
+def raw_base_url() -> str | None:
+    """Return the loopback base URL `connect` uses, or None to stay in process (the default)."""
+    return None
+
+
+@pytest.fixture
+async def connect(emu: Emulator, raw_base_url: str | None) -> AsyncIterator[Connect]:
+    """Make raw httpx clients to `emu`, in process unless `raw_base_url` names a server."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(
+        token: str | None = None, *, user: str | None = None, authorization: str | None = None
+    ) -> httpx.AsyncClient:
+        if raw_base_url is not None:
+            client = httpx.AsyncClient(base_url=raw_base_url, verify=False)  # noqa: S501 (plain HTTP; skips loading CAs, 40 ms)
+        else:
+            client = httpx.AsyncClient(transport=emu.transport(), base_url=emu.base_url_in_process)
+        if user is not None:
+            token = emu.token(user)
+        if token is not None:
+            client.headers["Authorization"] = f"Bearer {token}"
+        if authorization is not None:
+            client.headers["Authorization"] = authorization
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from cubicl_async.testing import Demo, Emulator, RequestRecord, seed_demo, serve
-from cubicl_async.testing._store import DEFAULT_PERMS
+from cubicl_async.testing import Demo, Emulator, RequestRecord, serve
+from cubicl_async.testing.projects import DEFAULT_PERMS
+
+from .conftest import Connect
 
 NOW = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 NONE = {"tasks": "none", "files": "none", "gantt": "none", "reports": "none"}
@@ -39,9 +41,6 @@ class Switchboard:
         await self.current.app(scope, receive, send)
 
 
-Connect = Callable[..., httpx.AsyncClient]
-
-
 @pytest.fixture(scope="module")
 def loopback() -> Iterator[tuple[Switchboard, str]]:
     board = Switchboard()
@@ -59,35 +58,14 @@ def emu(clock: FakeClock) -> Emulator:
     return Emulator(clock=clock, now=lambda: NOW)
 
 
-@pytest.fixture
-def demo(emu: Emulator) -> Demo:
-    return seed_demo(emu)
-
-
 @pytest.fixture(params=["in_process", "loopback"])
-async def connect(
+def raw_base_url(
     request: pytest.FixtureRequest, emu: Emulator, loopback: tuple[Switchboard, str]
-) -> AsyncIterator[Connect]:
-    """Make raw clients to the emulator, in process or over the loopback server."""
+) -> str | None:
+    """Run each test with raw clients in process, then over the module's loopback server."""
     board, base_url = loopback
     board.current = emu
-    clients: list[httpx.AsyncClient] = []
-
-    def make(token: str | None = None, authorization: str | None = None) -> httpx.AsyncClient:
-        if request.param == "loopback":
-            client = httpx.AsyncClient(base_url=base_url, verify=False)  # noqa: S501 (plain HTTP; skips loading CAs, 40 ms)
-        else:
-            client = httpx.AsyncClient(transport=emu.transport(), base_url=emu.base_url_in_process)
-        if token is not None:
-            client.headers["Authorization"] = f"Bearer {token}"
-        if authorization is not None:
-            client.headers["Authorization"] = authorization
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
+    return base_url if request.param == "loopback" else None
 
 
 @pytest.fixture

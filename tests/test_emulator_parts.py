@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from typing import Any
 
 import httpx
@@ -17,8 +18,9 @@ import pytest
 import uvicorn
 
 import cubicl_async.testing
-from cubicl_async.testing import Emulator, seed_demo, serve
+from cubicl_async.testing import Emulator, pytest_plugin, seed_demo, serve
 from cubicl_async.testing.__main__ import main
+from cubicl_async.testing._endpoint import Area, Endpoint, routes
 from cubicl_async.testing._gate import Gate
 from cubicl_async.testing._http import ApiError
 
@@ -57,6 +59,47 @@ def test_public_names() -> None:
         "seed_demo",
         "serve",
     ]
+
+
+def test_names_load_on_first_use() -> None:
+    """The package imports its modules on first use; ``dir`` lists them, others raise."""
+    assert set(cubicl_async.testing.__all__) <= set(dir(cubicl_async.testing))
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        cubicl_async.testing.Nope  # noqa: B018 (the attribute access is the test)
+
+
+def test_the_pytest_plugin_is_an_entry_point() -> None:
+    """The distribution registers the plugin as a ``pytest11`` entry point, for pytest."""
+    (found,) = entry_points(group="pytest11", name="cubicl_async")
+    assert found.value == "cubicl_async.testing.pytest_plugin"
+
+
+def test_the_plugins_emulator_is_empty() -> None:
+    """``cubicl_emulator`` gives an organization with its main project and no users."""
+    emu = pytest_plugin.cubicl_emulator.__wrapped__()  # type: ignore[attr-defined]  # the function pytest wraps
+    assert (emu.org_name, emu.users.current(), emu.projects.ids()) == ("Acme", [], [emu.root_id])
+
+
+def test_areas_are_registered_in_order_with_their_helpers() -> None:
+    """The emulator holds its areas; the flat helpers are the areas' own."""
+    emu = Emulator()
+    assert [area.records for area in emu.areas] == [
+        emu.users,
+        emu.projects,
+        emu.customers,
+        emu.tasks,
+    ]
+    assert emu.add_task.__doc__ == emu.tasks.add.__doc__
+    user = emu.users.add("A", "B")
+    assert emu.token(user) == emu.users.token(user)
+
+
+def test_a_path_and_method_are_routed_once() -> None:
+    """Two endpoints for the same method and path (or a HEAD row) are refused."""
+    row: Endpoint[None] = Endpoint("GET", "/x", lambda records, call: None)
+    for rows in ([row, row], [Endpoint("HEAD", "/x", row.handler)]):
+        with pytest.raises(ValueError, match="cannot route"):
+            routes([Area(None, rows)])
 
 
 # Ids and users
@@ -104,7 +147,7 @@ def test_add_user_defaults() -> None:
     assert emu.token(uid) == f"token-{uid}"
     other = emu.add_user("Bo", "B", email="bo@x.test", token="t")
     assert emu.token(other) == "t"
-    emails = {user.id: user.email for user in emu.current_users()}
+    emails = {user.id: user.email for user in emu.users.current()}
     assert emails == {uid: "ada.lovelace@example.com", other: "bo@x.test"}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +10,8 @@ import httpx
 import pytest
 
 from cubicl_async.testing import Emulator, seed_demo, serve
+
+from .conftest import Connect
 
 NOW = 1_700_000_000
 DAY = 86_400
@@ -70,9 +72,6 @@ class Org:
     other: str
 
 
-Connect = Callable[[str], httpx.AsyncClient]
-
-
 @pytest.fixture
 def clock() -> FakeNow:
     return FakeNow()
@@ -94,32 +93,13 @@ def org(emu: Emulator) -> Org:
 
 
 @pytest.fixture
-async def connect(emu: Emulator) -> AsyncIterator[Connect]:
-    """Make in-process raw clients acting as a given user."""
-    clients: list[httpx.AsyncClient] = []
-
-    def make(user_id: str) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(
-            transport=emu.transport(),
-            base_url=emu.base_url_in_process,
-            headers={"Authorization": f"Bearer {emu.token(user_id)}"},
-        )
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.aclose()
-
-
-@pytest.fixture
 def admin(connect: Connect, org: Org) -> httpx.AsyncClient:
-    return connect(org.admin)
+    return connect(user=org.admin)
 
 
 @pytest.fixture
 def member(connect: Connect, org: Org) -> httpx.AsyncClient:
-    return connect(org.member)
+    return connect(user=org.member)
 
 
 def ok(response: httpx.Response, status: int = 200) -> Any:
@@ -140,6 +120,16 @@ def error(response: httpx.Response, status: int) -> str:
 async def create(client: httpx.AsyncClient, group: str, name: str = "T", **fields: Any) -> Any:
     """Create a task through ``POST /tasks`` and return it."""
     return ok(await client.post("tasks", json={"group": group, "name": name, **fields}))
+
+
+async def task_path(client: httpx.AsyncClient, group: str, **fields: Any) -> str:
+    """Create a task through ``POST /tasks`` and return its path, ``tasks/<id>``."""
+    return f"tasks/{(await create(client, group, **fields))['_id']}"
+
+
+async def refused(client: httpx.AsyncClient, group: str, status: int, /, **fields: Any) -> str:
+    """Create a task "T" with these fields, check the error status and return its message."""
+    return error(await client.post("tasks", json={"group": group, "name": "T", **fields}), status)
 
 
 async def names(client: httpx.AsyncClient, **params: Any) -> list[str]:
@@ -376,8 +366,7 @@ async def test_create_wrong_types_get_400_naming_the_field(
     admin: httpx.AsyncClient, org: Org, fields: dict[str, Any], message: str
 ) -> None:
     """A missing required field or a wrong JSON type gets 400 naming the field."""
-    body = {"group": org.project, "name": "T", **fields}
-    assert error(await admin.post("tasks", json=body), 400).startswith(message)
+    assert (await refused(admin, org.project, 400, **fields)).startswith(message)
 
 
 async def test_create_rejects_an_infinite_number(admin: httpx.AsyncClient, org: Org) -> None:
@@ -421,8 +410,7 @@ async def test_create_steps_and_recurrence_must_match(
     admin: httpx.AsyncClient, org: Org, fields: dict[str, Any], message: str
 ) -> None:
     """``steps`` must fit ``stepType`` and ``recurrence`` must come with ``recurrent``."""
-    body = {"group": org.project, "name": "T", **fields}
-    assert error(await admin.post("tasks", json=body), 400).startswith(message)
+    assert (await refused(admin, org.project, 400, **fields)).startswith(message)
 
 
 async def test_create_in_an_unknown_project_gets_404(admin: httpx.AsyncClient) -> None:
@@ -435,11 +423,10 @@ async def test_create_with_an_unknown_or_hidden_parent_gets_404(
     admin: httpx.AsyncClient, member: httpx.AsyncClient, org: Org
 ) -> None:
     """An unknown parent, or a private one the caller cannot see, gets 404."""
-    response = await admin.post("tasks", json={"group": org.project, "name": "T", "parent": "x"})
-    assert error(response, 404) == "Task 'x' not found"
+    assert await refused(admin, org.project, 404, parent="x") == "Task 'x' not found"
     secret = await create(admin, org.project, private=True)
-    body = {"group": org.project, "name": "T", "parent": secret["_id"]}
-    assert error(await member.post("tasks", json=body), 404) == f"Task {secret['_id']!r} not found"
+    message = await refused(member, org.project, 404, parent=secret["_id"])
+    assert message == f"Task {secret['_id']!r} not found"
 
 
 @pytest.mark.parametrize(
@@ -456,8 +443,7 @@ async def test_create_with_unknown_references_gets_422(
     admin: httpx.AsyncClient, org: Org, fields: dict[str, Any], message: str
 ) -> None:
     """An undefined state, a non-user assignee or an unknown client gets 422."""
-    body = {"group": org.project, "name": "T", **fields}
-    assert error(await admin.post("tasks", json=body), 422).startswith(message)
+    assert (await refused(admin, org.project, 422, **fields)).startswith(message)
 
 
 async def test_removed_users_cannot_be_assigned(
@@ -465,8 +451,7 @@ async def test_removed_users_cannot_be_assigned(
 ) -> None:
     """An assignee who was removed from the organization gets 422."""
     emu.remove_user(org.outsider)
-    body = {"group": org.project, "name": "T", "assignees": [org.outsider]}
-    assert error(await admin.post("tasks", json=body), 422).startswith("Assignee")
+    assert (await refused(admin, org.project, 422, assignees=[org.outsider])).startswith("Assignee")
 
 
 async def test_custom_states_replace_the_defaults(admin: httpx.AsyncClient, emu: Emulator) -> None:
@@ -496,8 +481,7 @@ async def test_create_with_a_parent_in_another_project_gets_422(
 ) -> None:
     """A subtask must be in the project of its parent."""
     parent = await create(admin, org.other)
-    body = {"group": org.project, "name": "T", "parent": parent["_id"]}
-    message = error(await admin.post("tasks", json=body), 422)
+    message = await refused(admin, org.project, 422, parent=parent["_id"])
     assert message == "A subtask must be in the project of its parent task"
 
 
@@ -528,7 +512,7 @@ async def test_subtask_endpoint_errors(
     path = f"tasks/{parent['_id']}/subtasks"
     assert error(await admin.post(path, json={}), 400) == "name must be a non-empty string"
     assert error(await admin.post("tasks/nope/subtasks", json={"name": "C"}), 404)
-    outsider = connect(org.outsider)  # an assignee of the parent, but no level
+    outsider = connect(user=org.outsider)  # an assignee of the parent, but no level
     message = error(await outsider.post(path, json={"name": "C"}), 403)
     assert message == f"Not permitted to create tasks in project {org.project!r}"
     assert error(await admin.post(path, json={"name": "C", "state": "x"}), 422)
@@ -594,8 +578,7 @@ async def test_update_assignees_join_followers_and_never_leave(
     admin: httpx.AsyncClient, org: Org
 ) -> None:
     """New assignees become followers; unassigned ones stay followers."""
-    task = await create(admin, org.project, assignees=[org.member])
-    path = f"tasks/{task['_id']}"
+    path = await task_path(admin, org.project, assignees=[org.member])
     done = ok(await admin.put(path, json={"assignees": [org.outsider]}))["task"]
     assert done["followers"] == [org.admin, org.member, org.outsider]
     assert done["assignees"] == [org.outsider]
@@ -739,8 +722,7 @@ async def test_update_steps_follow_the_step_type(
 
 async def test_update_recurrence_follows_recurrent(admin: httpx.AsyncClient, org: Org) -> None:
     """A recurrence needs ``recurrent: true``; ``recurrent: false`` drops it."""
-    task = await create(admin, org.project)
-    path = f"tasks/{task['_id']}"
+    path = await task_path(admin, org.project)
     message = error(await admin.put(path, json={"recurrence": {"every": "day"}}), 400)
     assert message == "recurrence needs recurrent: true"
     assert error(await admin.put(path, json={"recurrent": True}), 400).startswith("a recurrent")
@@ -756,8 +738,7 @@ async def test_update_state_sets_completed_at(
     admin: httpx.AsyncClient, org: Org, clock: FakeNow
 ) -> None:
     """A state set by ``PUT /tasks/:id`` follows the completedAt rule; unknown ones 422."""
-    task = await create(admin, org.project)
-    path = f"tasks/{task['_id']}"
+    path = await task_path(admin, org.project)
     clock.t += 10
     answer = ok(await admin.put(path, json={"state": "cb_completed"}))
     assert answer["task"]["completedAt"] == NOW + 10
@@ -771,8 +752,7 @@ async def test_update_state_sets_completed_at(
 
 async def test_update_references_get_422(admin: httpx.AsyncClient, org: Org) -> None:
     """Unknown assignees and clients get 422 on update too."""
-    task = await create(admin, org.project)
-    path = f"tasks/{task['_id']}"
+    path = await task_path(admin, org.project)
     assert (await admin.put(path, json={"assignees": ["x"]})).status_code == 422
     assert (await admin.put(path, json={"customer": "x"})).status_code == 422
 
@@ -782,8 +762,7 @@ async def test_update_references_get_422(admin: httpx.AsyncClient, org: Org) -> 
 
 async def test_archiving_through_update(admin: httpx.AsyncClient, org: Org, clock: FakeNow) -> None:
     """``archived`` sets archivedAt to now or null; ``archivedAt`` may be sent directly."""
-    task = await create(admin, org.project)
-    path = f"tasks/{task['_id']}"
+    path = await task_path(admin, org.project)
     clock.t += 5
     answer = ok(await admin.put(path, json={"archived": True}))
     assert answer["task"]["archivedAt"] == NOW + 5
@@ -902,7 +881,7 @@ def test_delete_task_survives_a_subtask_cycle(emu: Emulator, org: Org) -> None:
     parent = emu.add_task(org.project, "P", created_by=org.admin, sparse=True)
     child = emu.add_task(org.project, "C", created_by=org.admin, parent=parent)
     emu.delete_task(a)
-    assert [emu.find_task(i) for i in ("a", "b")] == [None, None]
+    assert [emu.tasks.find(i) for i in ("a", "b")] == [None, None]
     emu.delete_task(child)
     assert emu.task(parent)["subtasks"] == []
 
@@ -1014,7 +993,7 @@ async def test_comment_visibility_rules(
     assert message == "Only a comment can be made visible to the client"
     message = error(await admin.put(f"{base}/{comment['_id']}", json=body), 403)
     assert message == "Only the author of a comment may change its visibility"
-    outsider = connect(org.outsider)
+    outsider = connect(user=org.outsider)
     message = error(await outsider.put(f"{base}/{comment['_id']}", json=body), 403)
     assert message == f"Not permitted to see task {task['_id']!r}"
 
@@ -1024,9 +1003,9 @@ def test_set_visible_to_customer_needs_a_comment(emu: Emulator, org: Org) -> Non
     task = emu.add_task(org.project, "T", created_by=org.admin)
     created = emu.activities(task)[0]["_id"]
     with pytest.raises(ValueError, match="has no comment"):
-        emu.set_visible_to_customer(task, created, True)
+        emu.tasks.set_visible_to_customer(task, created, True)
     with pytest.raises(ValueError, match="has no comment"):
-        emu.set_visible_to_customer("nope", created, True)
+        emu.tasks.set_visible_to_customer("nope", created, True)
 
 
 # Search: filters
@@ -1157,7 +1136,7 @@ async def test_search_unknown_or_invisible_group(
     """An unknown ``group`` gets 404, one the caller cannot see 403."""
     message = error(await admin.get("tasks", params={"group": "nope"}), 404)
     assert message == "Project 'nope' not found"
-    outsider = connect(org.outsider)
+    outsider = connect(user=org.outsider)
     message = error(await outsider.get("tasks", params={"group": org.project}), 403)
     assert message == f"Not permitted to see project {org.project!r}"
     emu.add_task(org.project, "Mine", created_by=org.outsider)
@@ -1357,7 +1336,7 @@ async def test_each_action_needs_its_level(
     task = emu.add_task(project, "T", created_by=org.admin)
     allowed = LEVELS.index(level) >= LEVELS.index(ACTIONS[action][3])
     expected = (204 if action == "delete" else 200) if allowed else 403
-    assert await act(connect(org.member), action, task, project) == expected
+    assert await act(connect(user=org.member), action, task, project) == expected
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -1365,7 +1344,7 @@ async def test_listing_needs_view(connect: Connect, emu: Emulator, org: Org, lev
     """Only tasks the caller may view are listed; a project it cannot see gets 403."""
     project = level_project(emu, {org.member: level})
     emu.add_task(project, "T", created_by=org.admin)
-    client = connect(org.member)
+    client = connect(user=org.member)
     expected = [] if level == "none" else ["T"]
     assert await names(client) == expected
     response = await client.get("tasks", params={"group": project})
@@ -1376,7 +1355,7 @@ async def test_refusals_say_what_was_refused(connect: Connect, emu: Emulator, or
     """A 403 names the action and the task."""
     project = level_project(emu, {org.member: "view"})
     task = emu.add_task(project, "T", created_by=org.admin)
-    client = connect(org.member)
+    client = connect(user=org.member)
     messages = [
         error(await client.request(m, p.replace("{id}", task), json=b), 403)
         for m, p, b, _ in (ACTIONS["comment"], ACTIONS["state"], ACTIONS["update"])
@@ -1386,56 +1365,54 @@ async def test_refusals_say_what_was_refused(connect: Connect, emu: Emulator, or
         f"Not permitted to change the state of task {task!r}",
         f"Not permitted to update task {task!r}",
     ]
-    message = error(await connect(org.outsider).delete(f"tasks/{task}"), 403)
+    message = error(await connect(user=org.outsider).delete(f"tasks/{task}"), 403)
     assert message == f"Not permitted to delete task {task!r}"
 
 
 # Permissions: exceptions
 
 
-@pytest.mark.parametrize(
-    ("action", "expected"),
-    [
-        ("get", 200),
-        ("activities", 200),
-        ("comment", 200),
-        ("state", 200),
-        ("update", 200),
-        ("archive", 200),
-        ("delete", 204),
-        ("create", 403),
-        ("subtask", 403),
-    ],
-)
+#: Per action: the status for the creator, and for an assignee, of a task in a project
+#: where neither has any level.
+WITHOUT_LEVEL = {
+    "get": (200, 200),
+    "activities": (200, 200),
+    "comment": (200, 200),
+    "state": (200, 200),
+    "update": (200, 403),
+    "archive": (200, 403),
+    "delete": (204, 403),
+    "create": (403, 403),
+    "subtask": (403, 403),
+}
+
+
+async def act_without_level(
+    connect: Connect, emu: Emulator, org: Org, action: str, name: str, **fields: Any
+) -> int:
+    """Add a task to a project where nobody has a level; do ``action`` on it as the outsider."""
+    project = level_project(emu, {})
+    task = emu.add_task(project, name, **fields)
+    return await act(connect(user=org.outsider), action, task, project)
+
+
+@pytest.mark.parametrize("action", list(WITHOUT_LEVEL))
 async def test_the_creator_may_do_most_things_without_a_level(
-    connect: Connect, emu: Emulator, org: Org, action: str, expected: int
+    connect: Connect, emu: Emulator, org: Org, action: str
 ) -> None:
     """The creator may view, comment, change state, update, archive and delete."""
-    project = level_project(emu, {})
-    task = emu.add_task(project, "Mine", created_by=org.outsider)
-    assert await act(connect(org.outsider), action, task, project) == expected
+    status = await act_without_level(connect, emu, org, action, "Mine", created_by=org.outsider)
+    assert status == WITHOUT_LEVEL[action][0]
 
 
-@pytest.mark.parametrize(
-    ("action", "expected"),
-    [
-        ("get", 200),
-        ("activities", 200),
-        ("comment", 200),
-        ("state", 200),
-        ("update", 403),
-        ("archive", 403),
-        ("delete", 403),
-        ("subtask", 403),
-    ],
-)
+@pytest.mark.parametrize("action", list(WITHOUT_LEVEL))
 async def test_an_assignee_may_view_comment_and_change_state(
-    connect: Connect, emu: Emulator, org: Org, action: str, expected: int
+    connect: Connect, emu: Emulator, org: Org, action: str
 ) -> None:
     """An assignee without a level may view, comment and change state, not more."""
-    project = level_project(emu, {})
-    task = emu.add_task(project, "Theirs", created_by=org.admin, assignees=[org.outsider])
-    assert await act(connect(org.outsider), action, task, project) == expected
+    fields = {"created_by": org.admin, "assignees": [org.outsider]}
+    status = await act_without_level(connect, emu, org, action, "Theirs", **fields)
+    assert status == WITHOUT_LEVEL[action][1]
 
 
 async def test_creator_and_assignee_see_their_tasks_in_lists(
@@ -1446,7 +1423,7 @@ async def test_creator_and_assignee_see_their_tasks_in_lists(
     emu.add_task(project, "Created", created_by=org.outsider)
     emu.add_task(project, "Assigned", created_by=org.admin, assignees=[org.outsider])
     emu.add_task(project, "Other", created_by=org.admin)
-    assert await names(connect(org.outsider)) == ["Created", "Assigned"]
+    assert await names(connect(user=org.outsider)) == ["Created", "Assigned"]
 
 
 async def test_private_tasks_are_visible_to_few(connect: Connect, emu: Emulator, org: Org) -> None:
@@ -1460,10 +1437,10 @@ async def test_private_tasks_are_visible_to_few(connect: Connect, emu: Emulator,
         project, "Secret", created_by=org.outsider, assignees=[assignee], private=True
     )
     for user in (org.outsider, assignee, lead, top_admin, org.admin):
-        client = connect(user)
+        client = connect(user=user)
         assert (await client.get(f"tasks/{task}")).status_code == 200
         assert await names(client) == ["Secret"]
-    member = connect(org.member)  # manage level, but neither admin nor involved
+    member = connect(user=org.member)  # manage level, but neither admin nor involved
     assert error(await member.get(f"tasks/{task}"), 404) == f"Task {task!r} not found"
     assert await names(member, group=project) == []
     for action in ACTIONS:
@@ -1476,7 +1453,7 @@ async def test_a_private_task_gives_no_hint_of_existence(
 ) -> None:
     """A hidden private task answers exactly like an unknown id."""
     task = emu.add_task(org.project, "Secret", created_by=org.admin, private=True)
-    client = connect(org.member)
+    client = connect(user=org.member)
     hidden = await client.put(f"tasks/{task}/state", json={"state": "nope"})
     unknown = await client.put("tasks/nope/state", json={"state": "nope"})
     assert (hidden.status_code, unknown.status_code) == (404, 404)
@@ -1487,7 +1464,7 @@ async def test_unknown_task_gets_404_even_for_outsiders(
     connect: Connect, org: Org, action: str
 ) -> None:
     """Existence is checked before permission: an unknown id is 404 for anyone."""
-    assert await act(connect(org.outsider), action, "0" * 24, org.project) == 404
+    assert await act(connect(user=org.outsider), action, "0" * 24, org.project) == 404
 
 
 async def test_outsiders_get_403_for_a_visible_task(
@@ -1495,7 +1472,7 @@ async def test_outsiders_get_403_for_a_visible_task(
 ) -> None:
     """A task that exists and is not private gets 403 for someone without a level."""
     task = emu.add_task(org.project, "Open", created_by=org.admin)
-    message = error(await connect(org.outsider).get(f"tasks/{task}"), 403)
+    message = error(await connect(user=org.outsider).get(f"tasks/{task}"), 403)
     assert message == f"Not permitted to see task {task!r}"
 
 
@@ -1561,7 +1538,7 @@ async def test_sparse_tasks_work_through_the_api(
     child = ok(await admin.post(f"tasks/{task}/subtasks", json={"name": "Child"}))
     assert emu.task(task)["subtasks"] == [child["_id"]]
     assert (await admin.delete(f"tasks/{task}")).status_code == 204
-    assert emu.find_task(child["_id"]) is None
+    assert emu.tasks.find(child["_id"]) is None
 
 
 @pytest.mark.parametrize(
@@ -1603,7 +1580,7 @@ def test_helpers_return_copies(emu: Emulator, org: Org) -> None:
     client = emu.add_client("Globex", id="c-1")
     emu.client(client)["name"] = "Other"
     assert (emu.task(task)["tags"], emu.activities(task)[0]["type"]) == (["a"], "create")
-    assert (client, emu.client(client), emu.has_client(client)) == (
+    assert (client, emu.client(client), emu.customers.has(client)) == (
         "c-1",
         {"_id": "c-1", "name": "Globex"},
         True,
@@ -1635,7 +1612,7 @@ async def test_seed_demo_tasks(connect: Connect, emu: Emulator) -> None:
     assert task["Spring newsletter"]["archivedAt"] == NOW
     assert task["Spring newsletter"]["completedAt"] == NOW
     assert task["Acquisition plan"]["private"] is True
-    admin, member, outsider = (connect(u) for u in (demo.admin, demo.member, demo.outsider))
+    admin, member, outsider = (connect(user=u) for u in (demo.admin, demo.member, demo.outsider))
     assert await names(outsider) == ["Launch campaign", "Landing page copy"]
     visible = await names(member)
     assert "Acquisition plan" not in visible

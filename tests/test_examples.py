@@ -1,4 +1,4 @@
-"""The README's demo command: examples/project_tree.py against the emulator on loopback."""
+"""The examples: the README's demo command, and the pytest plugin in a fresh project."""
 
 from __future__ import annotations
 
@@ -25,3 +25,19 @@ def test_the_demo_prints_the_seeded_project_tree() -> None:
     assert "│   └── Frontend" in result.stdout or "│   ├── Frontend" in result.stdout
     assert sum("Website" in line for line in lines) == 3  # twice in the tree, once in the walk
     assert "      API (depth 4: todo, doing, done)" in lines
+
+
+def test_the_pytest_plugin_example_passes_in_a_fresh_project(tmp_path: pathlib.Path) -> None:
+    """examples/test_with_cubicl.py passes in a project of its own, through the entry point."""
+    example = tmp_path / "test_with_cubicl.py"
+    example.write_text((ROOT / "examples" / "test_with_cubicl.py").read_text())
+    result = subprocess.run(  # noqa: S603 - pytest on our own example, with this interpreter
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(example)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._emulator import Emulator
+from .projects import DEFAULT_STATES
 
 
 @dataclass(frozen=True)
@@ -101,16 +102,10 @@ def seed_demo(emulator: Emulator) -> Demo:
         "API",
         parents=[projects["Backend"]],
         members=[member],
+        # The first three default states under other names: todo (the default), doing, done.
         task_states=[
-            {
-                "name": "todo",
-                "type": "waiting",
-                "color": "#f39c12",
-                "textColor": "#fff",
-                "isDefault": True,
-            },
-            {"name": "doing", "type": "active", "color": "#2ecc71", "textColor": "#fff"},
-            {"name": "done", "type": "completed", "color": "#d8d8d8", "textColor": "#333"},
+            {**state, "name": name}
+            for state, name in zip(DEFAULT_STATES, ("todo", "doing", "done"), strict=False)
         ],
     )
     client = emulator.add_client("Globex")
@@ -134,7 +129,7 @@ def _seed_tasks(
     client: str,
 ) -> dict[str, str]:
     """Add the demo tasks (see `seed_demo`) and return their ids by name."""
-    now, day = emulator.timestamp(), 86_400
+    now, day = emulator.store.timestamp(), 86_400
     globex = emulator.client(client)
     tasks: dict[str, str] = {}
 

@@ -1,10 +1,11 @@
-"""The Emulator: the store plus faults, rate limit, request log, the ASGI app and its transport."""
+"""The Emulator: a store and the registered areas, behind faults, rate limit and request log."""
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable
-from typing import cast
+from collections.abc import Callable, Sequence
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import httpx
 from starlette.applications import Starlette
@@ -14,20 +15,48 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Router
 
-from . import _projects, _tasks, _users
+from . import customers, projects, tasks, users
+from ._endpoint import Area, Endpoint, routes
 from ._faults import Faults
 from ._gate import Gate, RateLimit, RequestRecord, RetryAfter
 from ._http import PREFIX, ApiError, ConnectionDropped
-from ._task_store import TaskStore
+from ._store import Store
+from .customers import Customers
+from .projects import Projects
+from .tasks import Tasks
+from .users import Users
+
+A = TypeVar("A")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-class Emulator(TaskStore):
-    """An in-memory Cubicl organization served as an ASGI app (see the package docstring).
+def _helper(area: str, method: Callable[Concatenate[A, P], R]) -> Callable[Concatenate[Any, P], R]:
+    """Make an `Emulator` method that calls ``method`` of its ``area`` attribute.
+
+    The method keeps the helper's signature (for type checkers too) and docstring, so the
+    old flat names (``emu.add_task``) stay exactly what the area's helper (``emu.tasks.add``) is.
+    """
+
+    def call(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return method(getattr(self, area), *args, **kwargs)
+
+    return functools.update_wrapper(call, method)
+
+
+class Emulator:
+    """An in-memory Cubicl organization served as an ASGI app (see ``docs/emulator.md``).
+
+    It holds a `Store` (the organization's name, the id counter, the wall clock) and one
+    object per API area, each with its records, rules and seeding helpers: `users`,
+    `projects`, `customers`, `tasks`. The helpers are also methods of the emulator under
+    their first names (``emu.add_task`` is ``emu.tasks.add``). In front of the areas'
+    endpoints: `faults`, a rate limit (`set_rate_limit`) and the log of `requests`.
 
     ``clock`` (monotonic seconds) drives the rate-limit window, ``now`` (Unix seconds)
     the wall-clock values such as HTTP-dates and task dates; inject fakes to test
-    without sleeping.
-    The main project (named ``org_name``) exists from the start as ``root_id``.
+    without sleeping. The main project (named ``org_name``) exists from the start as
+    `root_id`.
     """
 
     #: The base URL to use with `transport()`.
@@ -43,25 +72,47 @@ class Emulator(TaskStore):
         rate_period: float = 60.0,
         retry_after: RetryAfter = "seconds",
     ) -> None:
-        super().__init__(org_name, now=now)
-        self.clock = clock
+        #: What the areas share: the organization's name, the id counter, the wall clock.
+        self.store = Store(org_name, now=now)
+        #: The registered areas, in the order their endpoints are routed.
+        self.areas: list[Area[Any]] = []
+        # The areas, each after those it reads: adding an area is one line here.
+        self.users = self._register(Users(self.store), users.ENDPOINTS)
+        self.projects = self._register(Projects(self.store, self.users), projects.ENDPOINTS)
+        self.customers = self._register(Customers(self.store), customers.ENDPOINTS)
+        self.tasks = self._register(
+            Tasks(self.store, self.users, self.projects, self.customers), tasks.ENDPOINTS
+        )
         #: The faults to inject into the next requests.
         self.faults = Faults()
         #: Every request received, oldest first (``clear()`` it at will).
         self.requests: list[RequestRecord] = []
         #: The active rate limit, or None; change it with `set_rate_limit`.
         self.rate_limiter: RateLimit | None = None
+        self._clock = clock
         self.set_rate_limit(rate_limit, rate_period, retry_after=retry_after)
-        self._request_count = 0
-        routes = [*_users.routes(self), *_projects.routes(self), *_tasks.routes(self)]
-        api = Router(routes, redirect_slashes=False)
+        api = Router(routes(self.areas), redirect_slashes=False)
         #: The ASGI application: the API mounted under ``/api/v1``.
         self.app = Starlette(
             routes=[Mount(PREFIX, app=api)],
             middleware=[Middleware(Gate, emulator=self)],
-            exception_handlers={HTTPException: _error_response, ApiError: _error_response},
+            exception_handlers={HTTPException: _not_routed},
         )
         self.app.router.redirect_slashes = False
+
+    def _register(self, records: A, endpoints: Sequence[Endpoint[A]]) -> A:
+        self.areas.append(Area(records, endpoints))
+        return records
+
+    @property
+    def org_name(self) -> str:
+        """The organization's name, also the name of its main project."""
+        return self.store.org_name
+
+    @property
+    def root_id(self) -> str:
+        """The id of the main project."""
+        return self.projects.root_id
 
     def set_rate_limit(
         self,
@@ -78,17 +129,28 @@ class Emulator(TaskStore):
         self.rate_limiter = (
             None
             if requests is None
-            else RateLimit(requests, period, retry_after, self.clock, self.now)
+            else RateLimit(requests, period, retry_after, self._clock, self.store.now)
         )
-
-    def next_request_id(self) -> str:
-        """Return the next ``X-Request-Id`` value: ``req-000001``, ``req-000002``, ..."""
-        self._request_count += 1
-        return f"req-{self._request_count:06d}"
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """Return an httpx transport that serves requests in process (no network)."""
         return _InProcessTransport(app=self.app)
+
+    # The areas' seeding helpers under their first names.
+    add_user = _helper("users", Users.add)
+    token = _helper("users", Users.token)
+    remove_user = _helper("users", Users.remove)
+    add_project = _helper("projects", Projects.add)
+    add_parent = _helper("projects", Projects.add_parent)
+    project = _helper("projects", Projects.get)
+    level = _helper("projects", Projects.level)
+    visible = _helper("projects", Projects.visible)
+    add_client = _helper("customers", Customers.add)
+    client = _helper("customers", Customers.get)
+    add_task = _helper("tasks", Tasks.add)
+    task = _helper("tasks", Tasks.get)
+    activities = _helper("tasks", Tasks.activities)
+    delete_task = _helper("tasks", Tasks.delete)
 
 
 class _InProcessTransport(httpx.ASGITransport):
@@ -102,13 +164,8 @@ class _InProcessTransport(httpx.ASGITransport):
             raise httpx.RemoteProtocolError(message, request=request) from exc
 
 
-async def _error_response(request: Request, exc: Exception) -> Response:
-    """Render an `ApiError`, or Starlette's 404/405, as the API's JSON error."""
-    if not isinstance(exc, ApiError):
-        http = cast(HTTPException, exc)
-        message = f"{http.detail}: {request.method} {request.url.path}"
-        headers = dict(http.headers or {})
-        if "Allow" in headers:  # Starlette joins a set: make the order stable
-            headers["Allow"] = ", ".join(sorted(headers["Allow"].split(", ")))
-        exc = ApiError(http.status_code, message, headers=headers)
-    return exc.response()
+async def _not_routed(request: Request, exc: Exception) -> Response:
+    """Render Starlette's 404 (no route for the path) as the API's JSON error."""
+    http = cast(HTTPException, exc)
+    message = f"{http.detail}: {request.method} {request.url.path}"
+    return ApiError(http.status_code, message, headers=dict(http.headers or {})).response()

@@ -16,6 +16,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ._endpoint import CALLER
 from ._faults import Fault
 from ._http import PREFIX, ApiError, ConnectionDropped
 
@@ -89,7 +90,9 @@ class RateLimit:
 class _Exchange:
     """One request in flight: what the log needs, and ``send`` with the common headers."""
 
-    def __init__(self, scope: Scope, receive: Receive, send: Send, emulator: Emulator) -> None:
+    def __init__(
+        self, scope: Scope, receive: Receive, send: Send, emulator: Emulator, request_id: str
+    ) -> None:
         self.scope = scope
         self.method: str = scope["method"]
         path: str = scope["path"]
@@ -101,7 +104,7 @@ class _Exchange:
         self._receive = receive
         self._send = send
         self._emulator = emulator
-        self._request_id = emulator.next_request_id().encode()
+        self._request_id = request_id.encode()
         self._replayed = False
         self._logged = False
 
@@ -167,18 +170,22 @@ class Gate:
     """ASGI middleware running the emulator's checks in order before routing.
 
     Log the request, apply an injected fault, authenticate (401), apply the rate limit
-    (429), and only then let Starlette route it (404, 405) to a handler.
+    (429), and only then let Starlette route it (404, 405) to a handler. Each request
+    gets the next ``X-Request-Id``: ``req-000001``, ``req-000002``, ...
     """
 
     def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
         self.app = app
         self.emulator = emulator
+        self._request_count = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        exchange = _Exchange(scope, receive, send, self.emulator)
+        self._request_count += 1
+        request_id = f"req-{self._request_count:06d}"
+        exchange = _Exchange(scope, receive, send, self.emulator, request_id)
         try:
             await self._pipeline(exchange)
         finally:
@@ -199,7 +206,7 @@ class Gate:
 
     async def _process(self, exchange: _Exchange, send: Send) -> None:
         """Authenticate, rate-limit, then route; answers go to ``send``."""
-        user = self.emulator.user_for_token(_bearer_token(exchange.scope))
+        user = self.emulator.users.for_token(_bearer_token(exchange.scope))
         if user is None:
             error = ApiError(401, "Missing or invalid bearer token", headers=_CHALLENGE)
             await error.response()(exchange.scope, exchange.receive, send)
@@ -210,7 +217,7 @@ class Gate:
         if error_429 is not None:
             await error_429.response()(exchange.scope, exchange.receive, send)
             return
-        exchange.scope["cubicl.user"] = user
+        exchange.scope[CALLER] = user.id
         await self.app(exchange.scope, exchange.receive, send)
 
 

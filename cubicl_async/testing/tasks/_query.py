@@ -1,12 +1,13 @@
-"""The query string of ``GET /tasks``: filters, projection and page, each bad value a 400."""
+"""The query of ``GET /tasks``: its parameters (a bad value gets 400), filters and projection."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from ._http import ApiError
+from .._http import ApiError
 
 #: The page size when ``limit`` is not given, and the largest one allowed.
 DEFAULT_LIMIT = 50
@@ -18,7 +19,7 @@ _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 @dataclass(frozen=True)
 class TaskQuery:
-    """The parsed parameters of a ``GET /tasks`` request (see the package docstring)."""
+    """The parsed parameters of a ``GET /tasks`` request (see docs/emulator.md)."""
 
     group: str | None = None
     assignee: str | None = None
@@ -94,3 +95,40 @@ def parse_query(params: Mapping[str, str]) -> TaskQuery:
         skip=_count(params, "skip", 0, "an integer of at least 0"),
         limit=_count(params, "limit", DEFAULT_LIMIT, f"an integer from 1 to {MAX_LIMIT}"),
     )
+
+
+#: Fields ``GET /tasks`` leaves out unless ``include`` names them.
+HEAVY_FIELDS = frozenset(
+    {"desc", "steps", "customFields", "followers", "portalFollowers", "recurrence"}
+)
+
+
+def matches(task: Mapping[str, Any], query: TaskQuery) -> bool:
+    """Tell whether a task passes the filters of a ``GET /tasks`` query (not ``group``)."""
+    archived = task.get("archivedAt") is not None
+    customer = task.get("customer")
+    client = customer.get("_id") if isinstance(customer, dict) else customer
+    return (
+        (query.archived == "all" or archived == (query.archived == "true"))
+        and (query.assignee is None or query.assignee in task.get("assignees", []))
+        and (query.assigned_by is None or task.get("assignedBy") == query.assigned_by)
+        and (query.customer is None or client == query.customer)
+        and (query.tag is None or query.tag in task.get("tags", []))
+        and (query.search is None or query.search.casefold() in task["name"].casefold())
+        and (query.window is None or _in_window(task, query.window))
+    )
+
+
+def _in_window(task: Mapping[str, Any], window: tuple[float, float]) -> bool:
+    """Tell whether the task's start or deadline lies in the window, bounds included."""
+    low, high = window
+    dates = (task.get("start"), task.get("deadline"))
+    return any(isinstance(date, int | float) and low <= date <= high for date in dates)
+
+
+def project(task: dict[str, Any], query: TaskQuery) -> dict[str, Any]:
+    """Return the fields of a task that ``GET /tasks`` sends for this query."""
+    if query.include is not None:
+        return {key: value for key, value in task.items() if key == "_id" or key in query.include}
+    hidden = (HEAVY_FIELDS | query.exclude) - {"_id"}
+    return {key: value for key, value in task.items() if key not in hidden}

@@ -1,26 +1,15 @@
-"""Tasks and their activities in the store: records, defaults, subtask links, who sees what."""
+"""The Tasks area's records: tasks and their activities, the defaults and the derived fields."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._store import SCALES, Store
-
-#: The task states of a project without ``taskStates`` (cubicl-api.md §4.4).
-DEFAULT_STATES: list[dict[str, Any]] = [
-    {
-        "name": "cb_waiting",
-        "type": "waiting",
-        "color": "#f39c12",
-        "textColor": "#fff",
-        "isDefault": True,
-    },
-    {"name": "cb_active", "type": "active", "color": "#2ecc71", "textColor": "#fff"},
-    {"name": "cb_completed", "type": "completed", "color": "#d8d8d8", "textColor": "#333"},
-    {"name": "cb_suspended", "type": "suspended", "color": "#7d5fff", "textColor": "#fff"},
-]
+from .._store import Store
+from ..customers import Customers
+from ..projects import Projects
+from ..users import Users
 
 #: A task's keys in the order of cubicl-api.md §5.9 (answers follow it), optional ones included.
 TASK_KEYS = (
@@ -64,49 +53,31 @@ OPTIONAL_KEYS = frozenset(
     {"steps", "recurrence", "workflow", "estimatedTime", "customFields", "sharedWithCustomer"}
 )
 
-#: The rank of each level of the tasks feature: none 0 ... manage 4.
-RANK = {level: rank for rank, level in enumerate(SCALES["tasks"])}
 
+class Tasks:
+    """The tasks of the organization and their activities (``emu.tasks``).
 
-class TaskStore(Store):
-    """The store plus tasks, their activities and the rules that derive task data.
-
-    ``now`` gives the Unix time (seconds) used for ``createdAt`` and the other dates.
-    The methods below raise ValueError for unknown ids; the API's checks are in `TaskOps`.
+    The seeding helpers are `add`, `get`, `activities` and `delete`; the rest is what the
+    endpoints read and change. The helpers raise ValueError for unknown ids; the API's
+    checks are in the endpoints.
     """
 
-    def __init__(self, org_name: str, *, now: Callable[[], float]) -> None:
-        super().__init__(org_name)
-        self.now = now
+    def __init__(
+        self, store: Store, users: Users, projects: Projects, customers: Customers
+    ) -> None:
+        self.store = store
+        self.users = users
+        self.projects = projects
+        self.customers = customers
         self._tasks: dict[str, dict[str, Any]] = {}
         self._activities: dict[str, list[dict[str, Any]]] = {}
         self._created = 0
 
-    def timestamp(self) -> int:
-        """Return the current Unix time in whole seconds, as dates are sent."""
-        return int(self.now())
+    # Seeding helpers
 
-    # States
-
-    def states(self, project_id: str) -> list[dict[str, Any]]:
-        """Return the task states of a project: its ``taskStates``, else the defaults."""
-        custom: list[dict[str, Any]] | None = self._check_project(project_id).get("taskStates")
-        return custom or DEFAULT_STATES
-
-    def state_type(self, project_id: str, name: str | None) -> str | None:
-        """Return the type of a project's state, or None if the project has no such state."""
-        return next((s["type"] for s in self.states(project_id) if s["name"] == name), None)
-
-    def default_state(self, project_id: str) -> str:
-        """Return the name of the state new tasks get: the ``isDefault`` one, else the first."""
-        states = self.states(project_id)
-        found: str = next((s["name"] for s in states if s.get("isDefault")), states[0]["name"])
-        return found
-
-    # Tasks
-
-    def add_task(
+    def add(
         self,
+        /,
         group: str,
         name: str,
         *,
@@ -123,22 +94,21 @@ class TaskStore(Store):
         ``parent`` gets the new task in its ``subtasks``. With ``sparse=True`` the record
         holds only ``_id``, ``name``, ``group`` and ``fields``, without an activity.
         """
-        self._check_project(group)
-        if self.find_user(created_by) is None:
-            raise ValueError(f"unknown user {created_by!r}")
+        self.projects.stored(group)
+        self.users.get(created_by)
         if "_id" in fields:
             raise ValueError("give the task id as id=, not _id=")
         parent = fields.get("parent")
         if parent is not None:
-            self._check_task(parent)
-        task_id = self._new_id(id)
+            self._stored(parent)
+        task_id = self.store.new_id(id)
         self._created += 1
         record = {"_id": task_id, "name": name, "group": group, **copy.deepcopy(fields)}
         if not sparse:
             record = self._defaults(task_id, name, group, created_by) | record
             record.setdefault("followers", _unique([created_by, *record["assignees"]]))
             if "completedAt" not in fields and self._completed(group, record["state"]):
-                record["completedAt"] = self.timestamp()
+                record["completedAt"] = self.store.timestamp()
             self._number_steps(record)
         self._tasks[task_id] = record
         self._activities[task_id] = []
@@ -148,13 +118,37 @@ class TaskStore(Store):
             self.record_activity(task_id, created_by, "create")
         return task_id
 
+    def get(self, task_id: str) -> dict[str, Any]:
+        """Return a copy of a task as ``GET /tasks/:id`` sends it (keys in §5.9 order)."""
+        return render(self._stored(task_id))
+
+    def activities(self, task_id: str) -> list[dict[str, Any]]:
+        """Return copies of a task's activities, oldest first."""
+        self._stored(task_id)
+        return copy.deepcopy(self._activities[task_id])
+
+    def delete(self, task_id: str) -> None:
+        """Delete a task, its subtasks (recursively) and their activities; unlink its parent."""
+        parent_id = self._stored(task_id).get("parent")
+        if parent_id in self._tasks:
+            parent = self._tasks[parent_id]
+            parent["subtasks"] = [sub for sub in parent.get("subtasks", []) if sub != task_id]
+        todo = [task_id]
+        while todo:
+            gone = self._tasks.pop(todo.pop(), None)
+            if gone is not None:
+                del self._activities[gone["_id"]]
+                todo += gone.get("subtasks", [])
+
+    # Records
+
     def _defaults(self, task_id: str, name: str, group: str, created_by: str) -> dict[str, Any]:
         """Return the record ``POST /tasks`` makes from a name alone."""
         return {
             "_id": task_id,
             "name": name,
             "desc": "",
-            "state": self.default_state(group),
+            "state": self.projects.default_state(group),
             "start": None,
             "deadline": None,
             "assignees": [],
@@ -165,7 +159,7 @@ class TaskStore(Store):
             "completedAt": None,
             "stepType": "none",
             "customer": None,
-            "createdAt": self.timestamp(),
+            "createdAt": self.store.timestamp(),
             "files": [],
             "tags": [],
             "subtasks": [],
@@ -175,42 +169,38 @@ class TaskStore(Store):
         }
 
     def _completed(self, project_id: str, state: str | None) -> bool:
-        return self.state_type(project_id, state) == "completed"
+        return self.projects.state_type(project_id, state) == "completed"
 
     def _number_steps(self, record: dict[str, Any]) -> None:
         """Give an id to each checklist item without one."""
         if record.get("stepType") == "steps":
             record["steps"] = [
-                item if "_id" in item else {"_id": self._new_id(None), **item}
+                item if "_id" in item else {"_id": self.store.new_id(), **item}
                 for item in record.get("steps", [])
             ]
 
-    def _check_task(self, task_id: str) -> dict[str, Any]:
+    def _stored(self, task_id: str) -> dict[str, Any]:
         if task_id not in self._tasks:
             raise ValueError(f"unknown task {task_id!r}")
         return self._tasks[task_id]
 
-    def find_task(self, task_id: str) -> Mapping[str, Any] | None:
-        """Return the stored task (read only: change it with `change_task`), or None."""
+    def find(self, task_id: str) -> Mapping[str, Any] | None:
+        """Return the stored task (read only: change it with `change`), or None."""
         return self._tasks.get(task_id)
 
-    def task_records(self) -> Iterator[Mapping[str, Any]]:
+    def records(self) -> Iterator[Mapping[str, Any]]:
         """Yield every stored task (read only), in creation order."""
         yield from self._tasks.values()
 
-    def task(self, task_id: str) -> dict[str, Any]:
-        """Return a copy of a task as ``GET /tasks/:id`` sends it (keys in §5.9 order)."""
-        return render(self._check_task(task_id))
-
-    def change_task(self, task_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def change(self, task_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Set wire-named fields of a task and return the changes an ``update`` shows.
 
         None removes an optional key (`OPTIONAL_KEYS`). New assignees become followers;
-        a new ``state`` sets ``completedAt`` (see the package docstring). The changes are
+        a new ``state`` sets ``completedAt`` (see docs/emulator.md). The changes are
         ``{field: {"old": ..., "new": ...}}`` for each field whose value changed, derived
         ones included, an absent key counting as null.
         """
-        task = self._check_task(task_id)
+        task = self._stored(task_id)
         before = copy.deepcopy(task)
         for key, value in fields.items():
             if value is None and key in OPTIONAL_KEYS:
@@ -224,7 +214,7 @@ class TaskStore(Store):
             if not completed:
                 task["completedAt"] = None
             elif not self._completed(task["group"], before.get("state")):
-                task["completedAt"] = self.timestamp()
+                task["completedAt"] = self.store.timestamp()
         self._number_steps(task)
         return {
             key: {"old": before.get(key), "new": task.get(key)}
@@ -232,63 +222,23 @@ class TaskStore(Store):
             if before.get(key) != task.get(key)
         }
 
-    def delete_task(self, task_id: str) -> None:
-        """Delete a task, its subtasks (recursively) and their activities; unlink its parent."""
-        parent_id = self._check_task(task_id).get("parent")
-        if parent_id in self._tasks:
-            parent = self._tasks[parent_id]
-            parent["subtasks"] = [sub for sub in parent.get("subtasks", []) if sub != task_id]
-        todo = [task_id]
-        while todo:
-            gone = self._tasks.pop(todo.pop(), None)
-            if gone is not None:
-                del self._activities[gone["_id"]]
-                todo += gone.get("subtasks", [])
-
-    # Permissions (cubicl-api.md §4.3, with the task exceptions)
-
-    def involved(self, user_id: str, task: Mapping[str, Any]) -> bool:
-        """Tell whether the user created the task or is one of its assignees."""
-        return user_id == task.get("assignedBy") or user_id in task.get("assignees", [])
-
-    def task_rank(self, user_id: str, task: Mapping[str, Any]) -> int:
-        """Return the rank (`RANK`) of the user's tasks level in the task's project."""
-        return RANK[self.level(user_id, task["group"], "tasks")]
-
-    def may_view(self, user_id: str, task: Mapping[str, Any]) -> bool:
-        """Tell whether the user may see a task.
-
-        Its creator and assignees may; a private task is visible to them and to the admins
-        of its project only; any other task to whoever may view the project's tasks.
-        """
-        if self.involved(user_id, task):
-            return True
-        if task.get("private"):
-            return self._is_admin(user_id, task["group"])
-        return self.task_rank(user_id, task) >= RANK["view"]
-
     # Activities
 
     def record_activity(
         self, task_id: str, user_id: str, kind: str, **details: Any
     ) -> dict[str, Any]:
         """Record an activity of ``kind`` (create, update, state, comment); return a copy."""
-        self._check_task(task_id)
+        self._stored(task_id)
         activity = {
-            "_id": self._new_id(None),
+            "_id": self.store.new_id(),
             "task": task_id,
             "type": kind,
             "createdBy": user_id,
-            "createdAt": self.timestamp(),
+            "createdAt": self.store.timestamp(),
             **copy.deepcopy(details),
         }
         self._activities[task_id].append(activity)
         return copy.deepcopy(activity)
-
-    def activities(self, task_id: str) -> list[dict[str, Any]]:
-        """Return copies of a task's activities, oldest first."""
-        self._check_task(task_id)
-        return copy.deepcopy(self._activities[task_id])
 
     def find_activity(self, task_id: str, activity_id: str) -> Mapping[str, Any] | None:
         """Return an activity of this task (read only), or None."""
