@@ -9,7 +9,7 @@ from cubicl_async.testing import Demo, Emulator
 
 async def open_task_names(client: AsyncCubicl, project_id: str) -> list[str]:
     """Return the names of a project's open tasks (the code under test)."""
-    return [task.name async for task in client.tasks.list(group=project_id)]
+    return [task.name async for task in client.tasks.list(project=project_id)]
 
 
 @pytest.mark.asyncio
