@@ -2,10 +2,25 @@
 
 import logging
 
+from ._bookkeeping import (
+    ActivityData,
+    Bookkeeping,
+    BookkeepingActivity,
+    BookkeepingActivityType,
+    BookkeepingPage,
+    CreatedEntry,
+    Currency,
+    Entry,
+    EntryType,
+    Payment,
+    RecordedPayment,
+    Totals,
+)
 from ._client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncCubicl, ClientStats
 from ._common import DEFAULT_TASK_STATES, CustomerRef, FileRef, TaskState, TaskStateType
 from ._config import InsecureURLWarning
 from ._convert import UNSET, Unset
+from ._customers import Contact, Customer, CustomerChanges, CustomerFields, Customers
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -55,6 +70,7 @@ from ._tasks import (
     Workflow,
 )
 from ._throttle import RateLimit, RateLimiter, Throttle
+from ._users import Localization, Me, Org, User, Users, UserSummary
 from ._version import __version__
 
 # A library attaches no handler of its own but this one, so that nothing is printed unless
@@ -69,25 +85,43 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "ActivityData",
     "ActivityType",
     "AsyncCubicl",
     "AuthenticationError",
     "BadRequestError",
+    "Bookkeeping",
+    "BookkeepingActivity",
+    "BookkeepingActivityType",
+    "BookkeepingPage",
     "ChecklistItem",
     "ClientStateError",
     "ClientStats",
     "ConfigurationError",
+    "Contact",
+    "CreatedEntry",
     "CubiclError",
+    "Currency",
+    "Customer",
+    "CustomerChanges",
+    "CustomerFields",
     "CustomerRef",
+    "Customers",
     "DecodeError",
     "EmailOrigin",
+    "Entry",
+    "EntryType",
     "FileRef",
     "InsecureURLWarning",
     "InvalidRequestError",
+    "Localization",
+    "Me",
     "MethodNotAllowedError",
     "NotFoundError",
+    "Org",
     "Pager",
     "PaginationError",
+    "Payment",
     "PermissionDeniedError",
     "PermissionLevel",
     "PermissionLevels",
@@ -101,6 +135,7 @@ __all__ = [
     "RateLimit",
     "RateLimitError",
     "RateLimiter",
+    "RecordedPayment",
     "RetryPolicy",
     "ServerError",
     "StepType",
@@ -117,7 +152,11 @@ __all__ = [
     "TeapotError",
     "Throttle",
     "TooManyItemsError",
+    "Totals",
     "Unset",
+    "User",
+    "UserSummary",
+    "Users",
     "Workflow",
     "__version__",
 ]

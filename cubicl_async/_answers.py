@@ -28,16 +28,27 @@ def _loads(content: bytes) -> Any:
         raise ValueError("the JSON text is nested too deeply") from None
 
 
-def decode(content: bytes, into: Any, *, method: str, url: str, headers: Mapping[str, str]) -> Any:
+def decode(
+    content: bytes,
+    into: Any,
+    *,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    unwrap: str | None = None,
+) -> Any:
     """Return the records a 2xx body holds; `into=None` (the endpoint answers nothing) ignores it.
 
-    An empty body, a body that is not JSON and one that does not fit `into` raise
-    `DecodeError` with the raw body.
+    With `unwrap`, an object holding just that key (`{"entry": {...}}`, as some versions
+    of the docs show) reads as its value. An empty body, a body that is not JSON and one
+    that does not fit `into` raise `DecodeError` with the raw body.
     """
     if into is None:
         return None
     try:
         data = _loads(content)
+        if unwrap is not None and isinstance(data, dict) and data.keys() == {unwrap}:
+            data = data[unwrap]
         if data is None:  # inside a record a null reads as empty; a whole answer is never null
             raise ValueError("the answer is null, but the endpoint returns a value")  # noqa: TRY301
         return structure(data, into)
@@ -64,7 +75,8 @@ def api_error(
     """Return the typed error of a non-2xx answer, with its body (JSON, else text)."""
     body = _json_or_text(content)
     message = body.get("message") if isinstance(body, dict) else None
-    error = error_class(status)(
+    code = body.get("code") if isinstance(body, dict) else None
+    error = error_class(status, code if type(code) is int else None)(
         message if isinstance(message, str) else reason,
         status_code=status,
         body=body,

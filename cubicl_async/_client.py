@@ -14,8 +14,10 @@ from typing import Any, Self
 import httpx
 
 from ._answers import api_error, decode
+from ._bookkeeping import Bookkeeping
 from ._config import check_base_url, check_number, check_token, check_type
 from ._convert import UNSET, Unset, unstructure
+from ._customers import Customers
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -31,6 +33,7 @@ from ._retry import RAISE, Action, RetryPolicy
 from ._session import ClientStats, Queued, Session, close_elsewhere
 from ._tasks import Tasks
 from ._throttle import RateLimit, RateLimiter, Throttle
+from ._users import Users
 from ._version import __version__
 from ._wire import encode_params
 
@@ -132,6 +135,12 @@ class AsyncCubicl:
         self.projects = Projects(self)
         #: Tasks and their activity.
         self.tasks = Tasks(self)
+        #: The caller, the organization's members, and users by id.
+        self.users = Users(self)
+        #: Customers (the API's "clients", `crm/customers`).
+        self.customers = Customers(self)
+        #: Customers' current accounts: entries, payments, activities.
+        self.bookkeeping = Bookkeeping(self)
 
     def with_options(
         self,
@@ -242,13 +251,14 @@ class AsyncCubicl:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         into: Any = None,
+        unwrap: str | None = None,
     ) -> Any:
         """Send one API call through the throttle and the retry rules; return its result.
 
         `path` is relative to `base_url` and already percent-encoded; `body` is a record
         or JSON-ready data; `into` is the type the answer is structured into (`None`: the
-        endpoint answers nothing). The call runs as a task of its own, so `aclose()` can
-        end it.
+        endpoint answers nothing), from inside a `{unwrap: ...}` wrapper if it has one.
+        The call runs as a task of its own, so `aclose()` can end it.
         """
         http, slots = self._bind()
         try:
@@ -273,7 +283,7 @@ class AsyncCubicl:
                     expected_wait=expected,
                 )
         queued = Queued(session)
-        job = asyncio.ensure_future(self._attempts(http, slots, request, into, queued))
+        job = asyncio.ensure_future(self._attempts(http, slots, request, (into, unwrap), queued))
         session.jobs.add(job)
         job.add_done_callback(session.jobs.discard)
         try:
@@ -296,7 +306,7 @@ class AsyncCubicl:
         http: httpx.AsyncClient,
         slots: asyncio.Semaphore,
         request: httpx.Request,
-        into: Any,
+        into: tuple[Any, str | None],
         queued: Queued,
     ) -> Any:
         """Send `request` until it succeeds or `RetryPolicy.decide` says to raise."""
@@ -331,7 +341,8 @@ class AsyncCubicl:
                 if status is not None:
                     url, headers, content = str(request.url), response.headers, response.content
                     if response.is_success:
-                        return decode(content, into, method=method, url=url, headers=headers)
+                        return decode(content, into[0], method=method, url=url,
+                                      headers=headers, unwrap=into[1])  # fmt: skip
                     error = api_error(status, response.reason_phrase, content,
                                       method=method, url=url, headers=headers)  # fmt: skip
                     stats.rate_limited += status == 429

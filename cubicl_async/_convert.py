@@ -14,6 +14,10 @@ Rules, applied to every attrs record (its hooks are generated once, on first use
   for dicts); a `null` reads as an empty collection.
 - `datetime` travels as Unix seconds (int or float) and is always aware UTC; `timedelta`
   travels as seconds.
+- Money is `Decimal`: a JSON number reads as the decimal it was written as (`1234.56`
+  reads as `Decimal("1234.56")`: the shortest text of the parsed float, exact for up to
+  15 significant digits), and a `Decimal` goes out as the same number (one that a JSON
+  number cannot carry exactly, over 15 significant digits, raises `ValueError`).
 - A field typed `SomeStrEnum | str` keeps unknown values as plain strings.
 - A field typed `tuple[Item, ...] | Record | None` takes the tuple for a JSON array and
   the record for a JSON object (the API's `steps`: a checklist or a progress bar).
@@ -31,11 +35,13 @@ payload names every bad path (`cattrs.transform_error`), and no second converter
 from __future__ import annotations
 
 import enum
+import math
 import re
 import types
 import typing
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any, Final, TypeVar, get_args, get_origin
 
 import attrs
@@ -53,6 +59,7 @@ __all__ = [
     "request_body",
     "structure",
     "unstructure",
+    "unstructure_decimal",
     "wire_name",
 ]
 
@@ -144,6 +151,26 @@ def _unstructure_datetime(value: datetime) -> int | float:
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: give it a timezone (e.g. UTC)")
     return _whole(value.timestamp())
+
+
+def _structure_decimal(value: Any, _: Any) -> Decimal:
+    if type(value) is int:
+        return Decimal(value)
+    if type(value) is float and math.isfinite(value):
+        return Decimal(repr(value))
+    raise _Refused("a number", value)
+
+
+def unstructure_decimal(value: Decimal) -> int | float:
+    """Return the JSON number that carries `value` exactly, or raise `ValueError`."""
+    if not value.is_finite():
+        raise ValueError(f"cannot send {value} as a JSON number")
+    if value == value.to_integral_value() and abs(value) < 2**53:
+        return int(value)
+    number = float(value)
+    if Decimal(repr(number)) != value:
+        raise ValueError(f"{value} has more digits than a JSON number carries exactly")
+    return number
 
 
 def _whole(seconds: float) -> int | float:
@@ -319,6 +346,8 @@ def _make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(datetime, _unstructure_datetime)
     conv.register_structure_hook(timedelta, lambda v, _: timedelta(seconds=_seconds(v)))
     conv.register_unstructure_hook(timedelta, lambda v: _whole(v.total_seconds()))
+    conv.register_structure_hook(Decimal, _structure_decimal)
+    conv.register_unstructure_hook(Decimal, unstructure_decimal)
     factories: list[tuple[Callable[[Any], bool], Callable[[Any], Any]]] = [
         (_is_tuple, _collection_factory(conv, list, tuple, homogenous_tuple_structure_factory)),
         (lambda tp: get_origin(tp) is list, _collection_factory(conv, list, list, list_factory)),

@@ -21,8 +21,10 @@
         ├── RateLimitError           429  (retry_after)
         └── ServerError              5xx
 
-An unknown 4xx is a plain `APIError`. Every failure of a call is one of these, whatever
-httpx or the server does; none ever holds the token in a message or an attribute.
+An unknown 4xx is a plain `APIError`. An application `code` in the body that `CODE_ERRORS`
+knows decides the class whatever the status (`{code: 4}` is a `PermissionDeniedError`).
+Every failure of a call is one of these, whatever httpx or the server does; none ever
+holds the token in a message or an attribute.
 """
 
 from __future__ import annotations
@@ -210,8 +212,21 @@ STATUS_ERRORS: dict[int, type[APIError]] = {
 }
 
 
-def error_class(status_code: int) -> type[APIError]:
-    """Return the exception class for a non-2xx status."""
+#: The class raised for each documented application code (`code` in the error body), and
+#: the status the emulator answers it with where the API docs do not capture one.
+CODE_ERRORS: dict[int, tuple[type[APIError], int]] = {
+    4: (PermissionDeniedError, 403),  # bookkeeping: the caller lacks the rights
+    303: (NotFoundError, 404),  # bookkeeping create: the customer does not exist
+    1201: (BadRequestError, 400),  # bookkeeping create: the currency is not supported
+    1501: (NotFoundError, 404),  # bookkeeping: the entry does not exist
+    1504: (InvalidRequestError, 422),  # bookkeeping: an amount out of range for the entry
+}
+
+
+def error_class(status_code: int, code: int | None = None) -> type[APIError]:
+    """Return the exception class for a non-2xx status and its application code."""
+    if code in CODE_ERRORS:
+        return CODE_ERRORS[code][0]
     if status_code >= 500:
         return ServerError
     return STATUS_ERRORS.get(status_code, APIError)

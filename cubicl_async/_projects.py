@@ -7,7 +7,6 @@ as the API allows.
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import enum
 from collections import deque
@@ -18,7 +17,7 @@ import attrs
 
 from ._common import DEFAULT_TASK_STATES, TaskState
 from ._pagination import Pager
-from ._resource import Resource
+from ._resource import Resource, gather
 from ._wire import check_id
 
 __all__ = [
@@ -324,11 +323,10 @@ class Projects(Resource):
         while level and (max_depth is None or depth < max_depth):
             depth += 1
             parents = [node.project.id if node else root for node in level]
-            async with asyncio.TaskGroup() as group:
-                fetches = [group.create_task(self.list(parent).to_list()) for parent in parents]
+            children = await gather(self.list(parent).to_list() for parent in parents)
             next_level: builtins.list[ProjectNode | None] = []
-            for above, fetch in zip(level, fetches, strict=True):
-                for child in fetch.result():
+            for above, found in zip(level, children, strict=True):
+                for child in found:
                     if child.id not in seen:
                         seen.add(child.id)
                         node = ProjectNode(child, depth, above)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, overload
@@ -14,7 +14,7 @@ from ._convert import request_body, wire_name
 from ._pagination import Pager, SkipLimit, Unpaged
 from ._wire import check_id
 
-__all__ = ["GetMany", "Requester", "Resource", "projection", "request_fields"]
+__all__ = ["GetMany", "Requester", "Resource", "gather", "projection", "request_fields"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -27,7 +27,7 @@ class Requester(Protocol):
     """What an API area needs from the client: one call through the request pipeline.
 
     `into` is the type the answer is structured into, or `None` for an endpoint that
-    answers nothing.
+    answers nothing; `unwrap` names the key of a wrapper object the answer may come in.
     """
 
     async def _request(
@@ -38,6 +38,7 @@ class Requester(Protocol):
         params: Params = None,
         body: Any = None,
         into: Any = None,
+        unwrap: str | None = None,
     ) -> Any: ...
 
 
@@ -47,17 +48,31 @@ class Resource:
     def __init__(self, client: Requester) -> None:
         self._client = client
 
-    async def _get(self, path: str, *, params: Params = None, into: type[T]) -> T:
-        result: T = await self._client._request("GET", path, params=params, into=into)
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        into: type[T],
+        params: Params = None,
+        body: Any = None,
+        unwrap: str | None = None,
+    ) -> T:
+        result: T = await self._client._request(
+            method, path, params=params, body=body, into=into, unwrap=unwrap
+        )
         return result
 
-    async def _post(self, path: str, *, body: Any, into: type[T]) -> T:
-        result: T = await self._client._request("POST", path, body=body, into=into)
-        return result
+    async def _get(
+        self, path: str, *, params: Params = None, into: type[T], unwrap: str | None = None
+    ) -> T:
+        return await self._send("GET", path, params=params, into=into, unwrap=unwrap)
 
-    async def _put(self, path: str, *, body: Any, into: type[T]) -> T:
-        result: T = await self._client._request("PUT", path, body=body, into=into)
-        return result
+    async def _post(self, path: str, *, body: Any, into: type[T], unwrap: str | None = None) -> T:
+        return await self._send("POST", path, body=body, into=into, unwrap=unwrap)
+
+    async def _put(self, path: str, *, body: Any, into: type[T], unwrap: str | None = None) -> T:
+        return await self._send("PUT", path, body=body, into=into, unwrap=unwrap)
 
     async def _delete(self, path: str, *, params: Params = None) -> None:
         await self._client._request("DELETE", path, params=params)
@@ -122,19 +137,29 @@ class GetMany(Resource, Generic[R]):
                 f"get_many takes a collection of ids, not a single {type(ids).__name__}"
             )
         order = [check_id(self._id_name, value) for value in ids]
-        fetches = {key: asyncio.ensure_future(self.get(key)) for key in dict.fromkeys(order)}
-        try:
-            await asyncio.gather(*fetches.values(), return_exceptions=return_exceptions)
-        finally:
-            for fetch in fetches.values():
-                fetch.cancel()
-            await asyncio.gather(*fetches.values(), return_exceptions=True)
-        return [_outcome(fetches[value]) for value in order]
+        distinct = list(dict.fromkeys(order))
+        results = await gather(
+            [self.get(key) for key in distinct], return_exceptions=return_exceptions
+        )
+        outcomes = dict(zip(distinct, results, strict=True))
+        return [outcomes[value] for value in order]
 
 
-def _outcome(fetch: asyncio.Future[T]) -> Any:
-    """Return the fetch's result, or the exception it raised."""
-    return fetch.exception() or fetch.result()
+async def gather(calls: Iterable[Awaitable[T]], *, return_exceptions: bool = False) -> list[Any]:
+    """Await `calls` concurrently; return their results in order.
+
+    The first failure cancels the calls still pending and is raised as itself (never
+    wrapped in an `ExceptionGroup`, so a caller sees the `CubiclError` it expects); with
+    `return_exceptions=True` every call runs to its end and a failure takes its place.
+    """
+    fetches = [asyncio.ensure_future(call) for call in calls]
+    try:
+        await asyncio.gather(*fetches, return_exceptions=return_exceptions)
+    finally:
+        for fetch in fetches:
+            fetch.cancel()
+        await asyncio.gather(*fetches, return_exceptions=True)
+    return [fetch.exception() or fetch.result() for fetch in fetches]
 
 
 def request_fields(

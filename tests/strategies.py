@@ -19,6 +19,7 @@ import functools
 import types
 import typing
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, get_args, get_origin
 
 import attrs
@@ -33,6 +34,7 @@ __all__ = [
     "ids",
     "invalid_payloads",
     "json_values",
+    "money",
     "project_payloads",
     "stamps",
     "task_payloads",
@@ -47,6 +49,8 @@ ids = st.text(alphabet="0123456789abcdef", min_size=1, max_size=24)
 stamps = st.integers(min_value=0, max_value=2**32)
 #: Unix seconds or durations, whole or in quarters (exact in binary, so they round-trip).
 _seconds = stamps | st.integers(min_value=0, max_value=2**34).map(lambda q: q / 4)
+#: Amounts as the server writes them: whole, or with cents (JSON numbers, up to 15 digits).
+money = st.integers(0, 10**9) | st.integers(0, 10**13).map(lambda cents: cents / 100)
 
 #: Any JSON value (small).
 json_values: SearchStrategy[Any] = st.recursive(
@@ -99,6 +103,7 @@ def _scalar(tp: Any) -> SearchStrategy[Any] | None:
         float: st.integers() | st.floats(allow_nan=False, allow_infinity=False),
         datetime: _seconds,
         timedelta: _seconds,
+        Decimal: money,
     }
     if tp in table:
         return table[tp]
@@ -168,7 +173,7 @@ def _wrong_kinds(tp: Any, nullable: bool) -> SearchStrategy[Any] | None:
     null = ("null",) if nullable else ()
     table: dict[Any, tuple[str, ...]] = {
         str: ("str",), bool: ("bool",), int: ("int",), float: ("int", "float"),
-        datetime: ("int", "float"), timedelta: ("int", "float"),
+        datetime: ("int", "float"), timedelta: ("int", "float"), Decimal: ("int", "float"),
     }  # fmt: skip
     if tp is Any:
         return None
