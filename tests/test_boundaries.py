@@ -414,3 +414,39 @@ def test_server_error_is_still_raised_after_retries() -> None:
         assert caught.value.retries_taken == 2
 
     asyncio.run(run())
+
+
+# --- the same hostile answers from the emulator, in process and over loopback ---------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (lambda f: f.fail_next(1, 200, body=b""), DecodeError),
+        (lambda f: f.fail_next(1, 200, body={}), DecodeError),
+        (lambda f: f.fail_next(1, 200, body=""), DecodeError),
+        (lambda f: f.fail_next(1, 200, body=DEEP, headers={"Content-Type": "application/json"}),
+         DecodeError),
+        (lambda f: f.fail_next(1, 200, body=b"not gzip", headers={"Content-Encoding": "gzip"}),
+         DecodeError),
+        (lambda f: f.fail_next(1, 404, body=DEEP), NotFoundError),
+    ],
+    ids=["empty", "object", "string", "deep", "bad-encoding", "deep-404"],
+)  # fmt: skip
+async def test_the_emulators_hostile_answers_end_as_typed_errors(
+    client: AsyncCubicl, emu: Emulator, fault: Callable[[Any], None], error: type[Exception]
+) -> None:
+    """Each fault mode of the emulator reaches the caller as its CubiclError, on both wires."""
+    fault(emu.faults)
+    with pytest.raises(error):
+        await client.projects.list()
+
+
+async def test_the_emulator_ignoring_skip_ends_in_pagination_error(
+    client: AsyncCubicl, emu: Emulator, demo: Demo
+) -> None:
+    """unpaged_next: the second page is the first again; the pager stops with an error."""
+    emu.faults.unpaged_next(5, path="/tasks")
+    with pytest.raises(PaginationError):
+        await client.tasks.list(page_size=2)
+    assert [r.query.get("skip") for r in emu.requests] == ["0", "2"]

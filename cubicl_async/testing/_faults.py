@@ -1,4 +1,4 @@
-"""Fault injection: failing, malformed and dropped answers for the next requests, and latency."""
+"""Fault injection: failing, malformed, dropped and unpaged answers for the next requests."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from typing import Literal
 class Fault:
     """One injected fault, applied to the next ``remaining`` requests that match it."""
 
-    kind: Literal["fail", "malformed", "drop"]
+    kind: Literal["fail", "malformed", "drop", "unpaged"]
     remaining: int
     method: str | None = None
     path: str | None = None
     status: int = 200
     retry_after: str | None = None
     body: object = None
+    headers: dict[str, str] | None = None
     after_body: bool = False
 
     def matches(self, method: str, path: str) -> bool:
@@ -53,14 +54,19 @@ class Faults:
         *,
         retry_after: str | float | None = None,
         body: object = None,
+        headers: dict[str, str] | None = None,
         method: str | None = None,
         path: str | None = None,
     ) -> None:
         """Answer the next ``n`` matching requests with ``status``, without processing them.
 
         The body is ``{"message": "Injected fault: HTTP <status>"}`` unless ``body`` is given:
-        ``bytes`` are sent as they are (``text/plain``), anything else as JSON.
-        ``retry_after`` becomes the ``Retry-After`` header, as given.
+        ``bytes`` are sent as they are (``text/plain``, unless ``headers`` say otherwise),
+        anything else as JSON. ``retry_after`` becomes the ``Retry-After`` header, as given,
+        and ``headers`` are added as they are. Any status goes, 2xx included: a 200 with
+        an empty body, ``{}`` where a list is due, or JSON nested deeper than a parser's
+        recursion limit are hostile answers too; ``headers={"Content-Encoding": "gzip"}``
+        over bytes that are not gzip is a corrupt encoding.
         """
         self._add(
             Fault(
@@ -71,6 +77,7 @@ class Faults:
                 status=status,
                 retry_after=None if retry_after is None else str(retry_after),
                 body=body,
+                headers=headers,
             )
         )
 
@@ -93,6 +100,14 @@ class Faults:
         answer is lost.
         """
         self._add(Fault("drop", n, method, path, after_body=after_body))
+
+    def unpaged_next(self, n: int, *, method: str | None = None, path: str | None = None) -> None:
+        """Process the next ``n`` matching requests as if they sent no paging cursor.
+
+        ``skip``, ``before`` and ``after`` are dropped from the query, as by a server that
+        ignores them: each page is the first one again.
+        """
+        self._add(Fault("unpaged", n, method, path))
 
     def clear(self) -> None:
         """Remove every queued fault and set the latency back to 0."""

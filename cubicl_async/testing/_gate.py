@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Literal, NoReturn
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
@@ -196,6 +196,9 @@ class Gate:
         if fault is not None and fault.kind == "drop" and not fault.after_body:
             await exchange.drop()
         await exchange.read_body()
+        if fault is not None and fault.kind == "unpaged":
+            exchange.scope["query_string"] = _without_cursors(exchange.scope["query_string"])
+            fault = None
         if fault is None:
             await self._process(exchange, exchange.send)
         elif fault.kind == "drop":
@@ -230,13 +233,21 @@ def _bearer_token(scope: Scope) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+def _without_cursors(query: bytes) -> bytes:
+    """Return a query string without its paging cursors (``skip``, ``before``, ``after``)."""
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    return urlencode([(k, v) for k, v in pairs if k not in ("skip", "before", "after")]).encode()
+
+
 def _injected(fault: Fault) -> Response:
     """Build the answer of a ``fail`` or ``malformed`` fault."""
     if fault.kind == "malformed":
         return Response(b'{"_id": "', media_type="application/json")
     headers = {} if fault.retry_after is None else {"Retry-After": fault.retry_after}
+    headers |= fault.headers or {}
     if isinstance(fault.body, bytes):
-        return Response(fault.body, fault.status, headers, media_type="text/plain")
+        media = None if "content-type" in {k.lower() for k in headers} else "text/plain"
+        return Response(fault.body, fault.status, headers, media_type=media)
     body = fault.body
     if body is None:
         body = {"message": f"Injected fault: HTTP {fault.status}"}
