@@ -14,7 +14,7 @@ from ._common import CustomerRef, FileRef, TaskState
 from ._convert import UNSET, Unset, request_body
 from ._pagination import Pager
 from ._resource import GetMany, projection, request_fields
-from ._wire import check_id, path
+from ._wire import check_id, check_ids, path
 
 __all__ = [
     "ActivityType",
@@ -335,25 +335,15 @@ class Tasks(GetMany[Task]):
             raise ValueError("include and exclude cannot be combined")
         if archived not in (False, True, "all"):
             raise ValueError(f"archived must be False, True or 'all', got {archived!r}")
-        ids = {"project": project, "assignee": assignee, "assigned_by": assigned_by,
-               "customer": customer}  # fmt: skip
-        for name, value in ids.items():
-            if value is not None:
-                check_id(name, value)
+        check_ids(project=project, assignee=assignee, assigned_by=assigned_by, customer=customer)
         params: dict[str, Any] = {
-            "group": project,
-            "assignee": assignee,
-            "assignedBy": assigned_by,
-            "customer": customer,
-            "tag": tag,
-            "startDate": start,
-            "endDate": end,
+            "group": project, "assignee": assignee, "assignedBy": assigned_by,
+            "customer": customer, "tag": tag, "startDate": start, "endDate": end,
             "archived": "all" if archived == "all" else bool(archived),
-            "recursive": True if recursive else None,
-            "search": search,
+            "recursive": True if recursive else None, "search": search,
             "include": projection(Task, "include", include),
             "exclude": projection(Task, "exclude", exclude),
-        }
+        }  # fmt: skip
         return self._paged("tasks", Task, params=params, page_size=page_size, max_items=max_items)
 
     async def get(self, task_id: str) -> Task:

@@ -13,6 +13,7 @@ from ._convert import Unset
 
 __all__ = [
     "check_id",
+    "check_ids",
     "encode_params",
     "parse_retry_after",
     "path",
@@ -31,6 +32,13 @@ def check_id(name: str, value: object) -> str:
     if unquote(value) in (".", ".."):
         raise ValueError(f"{name} must be an id, not the dot segment {value!r}")
     return value
+
+
+def check_ids(**ids: str | None) -> None:
+    """Check each id given (`None`: not given), as `check_id` does, naming its argument."""
+    for name, value in ids.items():
+        if value is not None:
+            check_id(name, value)
 
 
 def path(template: str, **ids: str) -> str:
