@@ -121,3 +121,25 @@ async def connect(emu: Emulator, raw_base_url: str | None) -> AsyncIterator[Conn
     yield make
     for client in clients:
         await client.aclose()
+
+
+class ActAs(Protocol):
+    """Makes an SDK client acting as a user, on the same wire as `client`, closed after."""
+
+    def __call__(self, user: str) -> AsyncCubicl:
+        """Return a client of `user` (an id of the emulator's users)."""
+
+
+@pytest.fixture
+async def act_as(emu: Emulator, wire: dict[str, object]) -> AsyncIterator[ActAs]:
+    """Make SDK clients acting as other users than the demo admin."""
+    clients: list[AsyncCubicl] = []
+
+    def make(user: str) -> AsyncCubicl:
+        client = AsyncCubicl(emu.token(user), rate_limit=None, retry=FAST_RETRY, **wire)  # type: ignore[arg-type]
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
