@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import itertools
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -21,13 +22,12 @@ from ._customers import Customers
 from ._errors import (
     APIConnectionError,
     APIError,
-    APITimeoutError,
     ClientStateError,
     ConfigurationError,
     CubiclError,
-    DecodeError,
     QueueTimeoutError,
 )
+from ._httpx import check_timeout, downloading, may_have_left, request_error
 from ._projects import Projects
 from ._retry import RAISE, Action, RetryPolicy
 from ._session import ClientStats, Queued, Session, close_elsewhere
@@ -35,7 +35,7 @@ from ._tasks import Tasks
 from ._throttle import RateLimit, RateLimiter, Throttle
 from ._users import Users
 from ._version import __version__
-from ._wire import encode_params
+from ._wire import RawBody, encode_params
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncCubicl", "ClientStats"]
 
@@ -45,11 +45,10 @@ DEFAULT_BASE_URL = "https://cubicl.io/api/v1/"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 logger = logging.getLogger("cubicl_async")
+USER_AGENT = f"cubicl-async/{__version__} httpx/{httpx.__version__}"
 #: A cooldown longer than this is logged as a WARNING (shorter ones at DEBUG).
 _LONG_COOLDOWN = 5.0
 
-# Transport errors raised before a single byte of the request left: safe to resend a POST.
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Stands in for a response's stream once its body is read (see `_attempts`).
 _READ = httpx.ByteStream(b"")
 
@@ -101,7 +100,7 @@ class AsyncCubicl:
         check_type("rate_limit", rate_limit, (RateLimit, Throttle, type(None)),
                    "a RateLimit, a Throttle (e.g. a RateLimiter) or None")  # fmt: skip
         check_type("retry", retry, RetryPolicy, "a RetryPolicy")
-        _check_timeout(timeout)
+        check_timeout(timeout)
         check_number("max_concurrency", max_concurrency, minimum=1, integer=True)
         check_type("transport", transport, (httpx.AsyncBaseTransport, type(None)),
                    "an httpx.AsyncBaseTransport or None")  # fmt: skip
@@ -121,7 +120,7 @@ class AsyncCubicl:
         self.max_queue_wait = max_queue_wait
         self._headers = {
             "Authorization": f"Bearer {token}",
-            "User-Agent": f"cubicl-async/{__version__} httpx/{httpx.__version__}",
+            "User-Agent": USER_AGENT,
             "Accept": "application/json",
         }
         self._timeout = timeout
@@ -157,7 +156,7 @@ class AsyncCubicl:
         if retry is not None:
             check_type("retry", retry, RetryPolicy, "a RetryPolicy")
         if timeout is not None:
-            _check_timeout(timeout)
+            check_timeout(timeout)
         if max_queue_wait is not None and max_queue_wait is not UNSET:
             check_number("max_queue_wait", max_queue_wait, minimum=0)
         clone = copy.copy(self)
@@ -217,6 +216,11 @@ class AsyncCubicl:
         if session.owns_http and session.http is not None:
             await session.http.aclose()
 
+    def _download(self, url: str) -> contextlib.AbstractAsyncContextManager[AsyncIterator[bytes]]:
+        """Stream the body at `url` (a download link) through our pool, without the token."""
+        http, slots = self._bind()
+        return downloading(http, slots, url, self._timeout, USER_AGENT)
+
     def _bind(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
         """Return the loop-bound parts, creating them in the running loop on first use."""
         session = self._session
@@ -261,13 +265,15 @@ class AsyncCubicl:
         The call runs as a task of its own, so `aclose()` can end it.
         """
         http, slots = self._bind()
+        raw = body if isinstance(body, RawBody) else None
         try:
             request = http.build_request(
                 method,
                 self.base_url + path,
                 params=encode_params(params),
-                json=unstructure(body) if body is not None else None,
-                headers=self._headers,
+                json=unstructure(body) if body is not None and raw is None else None,
+                content=raw.content if raw is not None else None,
+                headers={**self._headers, **raw.headers} if raw is not None else self._headers,
                 timeout=self._timeout,
             )
         except httpx.InvalidURL as exc:
@@ -326,8 +332,8 @@ class AsyncCubicl:
                 try:
                     response = await http.send(request)
                 except httpx.RequestError as exc:
-                    outcome, status, sent = type(exc).__name__, None, _may_have_left(exc)
-                    error: CubiclError = _request_error(exc, request, sent)
+                    outcome, status, sent = type(exc).__name__, None, may_have_left(exc)
+                    error: CubiclError = request_error(exc, request, sent)
                     frees_in = None
                 else:
                     # httpx links a response and its stream both ways, so each response
@@ -369,30 +375,3 @@ class AsyncCubicl:
             raise AssertionError("unreachable")  # pragma: no cover
         finally:
             slots.release()
-
-
-def _check_timeout(timeout: object) -> None:
-    if isinstance(timeout, httpx.Timeout):
-        return
-    check_number("timeout", timeout, minimum=0)
-    if not timeout:
-        raise ConfigurationError("timeout must be positive (or an httpx.Timeout)")
-
-
-def _may_have_left(exc: httpx.RequestError) -> bool:
-    return not isinstance(exc, _NEVER_SENT)
-
-
-def _request_error(exc: httpx.RequestError, request: httpx.Request, sent: bool) -> CubiclError:
-    """Return the typed error of a request that got no usable answer, chained to `exc`."""
-    message = f"{type(exc).__name__} on {request.method} {request.url}: {exc or 'no detail'}"
-    where = {"method": request.method, "url": str(request.url)}
-    error: CubiclError
-    if isinstance(exc, httpx.DecodingError):  # the answer came, but its body cannot be read
-        error = DecodeError(message, body=b"", request_id=None, **where)
-    elif isinstance(exc, httpx.TimeoutException):
-        error = APITimeoutError(message, request_sent=sent, **where)
-    else:  # transport failures, redirect loops, unsupported protocols ...
-        error = APIConnectionError(message, request_sent=sent, **where)
-    error.__cause__ = exc
-    return error

@@ -6,6 +6,7 @@
     ├── DecodeError             a 2xx body that is not JSON or does not fit the records
     ├── PaginationError         a list whose next page brings nothing new (the server loops)
     ├── QueueTimeoutError       the call would wait at the throttle longer than max_queue_wait
+    ├── SourceError             an upload's source failed, or gave more or fewer bytes than its size
     ├── TooManyItemsError       a list longer than max_items, awaited whole  (also ValueError)
     ├── APIConnectionError      the request got no HTTP answer (chained from the httpx error;
     │   │                       request_sent says whether any byte of it can have left)
@@ -14,6 +15,7 @@
         ├── BadRequestError          400
         ├── AuthenticationError      401
         ├── PermissionDeniedError    403
+        │   └── StorageFullError       403 code 204 (total_capacity, total_size)
         ├── NotFoundError            404
         ├── MethodNotAllowedError    405
         ├── TeapotError              418
@@ -49,6 +51,8 @@ __all__ = [
     "QueueTimeoutError",
     "RateLimitError",
     "ServerError",
+    "SourceError",
+    "StorageFullError",
     "TeapotError",
     "TooManyItemsError",
 ]
@@ -95,6 +99,13 @@ class PaginationError(CubiclError):
 
 class TooManyItemsError(CubiclError, ValueError):
     """A list awaited whole (`to_list()`) holds more than its `max_items`."""
+
+
+class SourceError(CubiclError):
+    """An upload's source could not be read, or gave another number of bytes than its size.
+
+    Raised while the body is sent; the upload did not complete and is never resent.
+    """
 
 
 class QueueTimeoutError(CubiclError):
@@ -172,6 +183,23 @@ class PermissionDeniedError(APIError):
     """403: the token's user lacks the permission (also: storage full on upload)."""
 
 
+class StorageFullError(PermissionDeniedError):
+    """403 with code 204: the organization's storage cannot take the upload."""
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message, **details)
+        body = details.get("body")
+        numbers = body if isinstance(body, dict) else {}
+        #: The organization's storage, in bytes (`None` if the server did not say).
+        self.total_capacity: int | None = _number(numbers.get("totalCapacity"))
+        #: The bytes already used (`None` if the server did not say).
+        self.total_size: int | None = _number(numbers.get("totalSize"))
+
+
+def _number(value: object) -> int | None:
+    return value if type(value) is int else None
+
+
 class NotFoundError(APIError):
     """404: the resource does not exist."""
 
@@ -216,6 +244,7 @@ STATUS_ERRORS: dict[int, type[APIError]] = {
 #: the status the emulator answers it with where the API docs do not capture one.
 CODE_ERRORS: dict[int, tuple[type[APIError], int]] = {
     4: (PermissionDeniedError, 403),  # bookkeeping: the caller lacks the rights
+    204: (StorageFullError, 403),  # upload: the storage is full (totalCapacity, totalSize)
     303: (NotFoundError, 404),  # bookkeeping create: the customer does not exist
     1201: (BadRequestError, 400),  # bookkeeping create: the currency is not supported
     1501: (NotFoundError, 404),  # bookkeeping: the entry does not exist

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, overload
@@ -41,6 +42,10 @@ class Requester(Protocol):
         unwrap: str | None = None,
     ) -> Any: ...
 
+    def _download(self, url: str) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
+        """Stream the body at a download link, chunk by chunk (no token is sent)."""
+        ...
+
 
 class Resource:
     """The base of `client.tasks`, `client.projects`, ...: typed calls through the client."""
@@ -74,8 +79,8 @@ class Resource:
     async def _put(self, path: str, *, body: Any, into: type[T], unwrap: str | None = None) -> T:
         return await self._send("PUT", path, body=body, into=into, unwrap=unwrap)
 
-    async def _delete(self, path: str, *, params: Params = None) -> None:
-        await self._client._request("DELETE", path, params=params)
+    async def _delete(self, path: str, *, params: Params = None, body: Any = None) -> None:
+        await self._client._request("DELETE", path, params=params, body=body)
 
     def _paged(
         self,

@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import email.utils
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
+import attrs
+
 from ._convert import Unset
 
 __all__ = [
+    "RawBody",
     "check_id",
     "check_ids",
     "encode_params",
     "parse_retry_after",
     "path",
 ]
+
+
+@attrs.frozen
+class RawBody:
+    """A request body that is not JSON: a re-iterable byte stream and its headers."""
+
+    #: The bytes, in chunks; iterated again if the request is resent.
+    content: AsyncIterable[bytes]
+    #: Headers describing it (`Content-Type`, `Content-Length`).
+    headers: Mapping[str, str]
 
 
 def check_id(name: str, value: object) -> str:
