@@ -27,6 +27,7 @@ from ._errors import (
     CubiclError,
     QueueTimeoutError,
 )
+from ._files import Files
 from ._httpx import check_timeout, downloading, may_have_left, request_error
 from ._projects import Projects
 from ._retry import RAISE, Action, RetryPolicy
@@ -140,6 +141,8 @@ class AsyncCubicl:
         self.customers = Customers(self)
         #: Customers' current accounts: entries, payments, activities.
         self.bookkeeping = Bookkeeping(self)
+        #: Uploads, downloads and the Files pages.
+        self.files = Files(self)
 
     def with_options(
         self,
