@@ -17,7 +17,20 @@ from ._bookkeeping import (
     Totals,
 )
 from ._client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncCubicl, ClientStats
-from ._common import DEFAULT_TASK_STATES, CustomerRef, FileRef, TaskState, TaskStateType
+from ._common import (
+    DEFAULT_TASK_STATES,
+    ChecklistItem,
+    CustomerRef,
+    EmailOrigin,
+    FileRef,
+    ProgressBar,
+    StepType,
+    SupportOrigin,
+    TaskBase,
+    TaskState,
+    TaskStateType,
+    Workflow,
+)
 from ._config import InsecureURLWarning
 from ._convert import UNSET, Unset
 from ._customers import Contact, Customer, CustomerChanges, CustomerFields, Customers
@@ -67,19 +80,13 @@ from ._projects import (
 from ._retry import RetryPolicy
 from ._tasks import (
     ActivityType,
-    ChecklistItem,
-    EmailOrigin,
-    ProgressBar,
-    StepType,
     SubtaskFields,
-    SupportOrigin,
     Task,
     TaskActivity,
     TaskChanges,
     TaskFields,
     Tasks,
     TaskUpdate,
-    Workflow,
 )
 from ._throttle import RateLimit, RateLimiter, Throttle
 from ._users import Localization, Me, Org, User, Users, UserSummary
@@ -164,6 +171,7 @@ __all__ = [
     "SupportOrigin",
     "Task",
     "TaskActivity",
+    "TaskBase",
     "TaskChanges",
     "TaskFields",
     "TaskState",

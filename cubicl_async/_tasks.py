@@ -10,7 +10,14 @@ from typing import Any, Literal, TypedDict, Unpack
 
 import attrs
 
-from ._common import CustomerRef, FileRef, TaskState
+from ._common import (
+    ChecklistItem,
+    FileRef,
+    ProgressBar,
+    StepType,
+    TaskBase,
+    TaskState,
+)
 from ._convert import UNSET, Unset, request_body
 from ._pagination import Pager
 from ._resource import GetMany, projection, request_fields
@@ -18,28 +25,14 @@ from ._wire import check_id, check_ids, path
 
 __all__ = [
     "ActivityType",
-    "ChecklistItem",
-    "EmailOrigin",
-    "ProgressBar",
-    "StepType",
     "SubtaskFields",
-    "SupportOrigin",
     "Task",
     "TaskActivity",
     "TaskChanges",
     "TaskFields",
     "TaskUpdate",
     "Tasks",
-    "Workflow",
 ]
-
-
-class StepType(enum.StrEnum):
-    """How a task tracks its progress: not at all, by a checklist, or by a progress bar."""
-
-    NONE = "none"
-    STEPS = "steps"
-    PROGRESS = "progress"
 
 
 class ActivityType(enum.StrEnum):
@@ -52,76 +45,13 @@ class ActivityType(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
-class ChecklistItem:
-    """One item of a task's checklist (`stepType` "steps")."""
-
-    #: Server-assigned item id; leave it out when creating.
-    id: str | None = None
-    #: The item's text.
-    name: str | None = None
-    #: Whether it is done.
-    checked: bool = False
-
-
-@attrs.frozen(kw_only=True)
-class ProgressBar:
-    """A task's progress bar (`stepType` "progress")."""
-
-    #: Progress made.
-    completed: float | None = None
-    #: Progress at completion.
-    total: float | None = None
-
-
-@attrs.frozen(kw_only=True)
-class EmailOrigin:
-    """Where a task created from an incoming email came from."""
-
-    #: Generated id of the sender.
-    email_user_id: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class SupportOrigin:
-    """The Client Portal user who opened a support request."""
-
-    #: Portal user id.
-    portal_user: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Workflow:
-    """The workflow a task belongs to."""
-
-    #: Workflow id (the API sends `id` here, not `_id`).
-    id: str | None = attrs.field(default=None, metadata={"wire": "id"})
-    #: Template the workflow was made from.
-    template_id: str | None = None
-    #: Whether the workflow is complete.
-    is_completed: bool | None = None
-    #: Task flow id.
-    taskflow_id: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Task:
+class Task(TaskBase):
     """A task. Lists (`GET /tasks`) leave some fields out: those read as their defaults.
 
-    Timestamps are aware UTC datetimes; `None` where the API sends null or nothing.
+    Timestamps are aware UTC datetimes; `None` where the API sends null or nothing. Its
+    fields are those of `TaskBase`, and the users it names, by id:
     """
 
-    #: Task id (`_id`).
-    id: str
-    #: Name.
-    name: str | None = None
-    #: Description (absent from list results unless included).
-    desc: str | None = None
-    #: Stored state name (see the project's `task_states`).
-    state: str | None = None
-    #: Start date.
-    start: datetime | None = None
-    #: Deadline.
-    deadline: datetime | None = None
     #: Assignee user ids.
     assignees: tuple[str, ...] = ()
     #: Owner (creator) user id.
@@ -130,52 +60,6 @@ class Task:
     followers: tuple[str, ...] = ()
     #: Client Portal users following a shared task.
     portal_followers: tuple[str, ...] = ()
-    #: Priority, 1 to 5 (5 highest).
-    priority: int | None = None
-    #: Order among tasks of equal priority (lowest first).
-    priority_score: float | None = None
-    #: Project id (`group` on the wire).
-    project: str | None = attrs.field(default=None, metadata={"wire": "group"})
-    #: When the task was completed.
-    completed_at: datetime | None = None
-    #: When the task was archived (`None`: not archived).
-    archived_at: datetime | None = None
-    #: How progress is tracked.
-    step_type: StepType | str | None = None
-    #: The checklist (a tuple of items) or the progress bar, per `step_type`.
-    steps: tuple[ChecklistItem, ...] | ProgressBar | None = None
-    #: The client the task belongs to.
-    customer: CustomerRef | None = None
-    #: Creation time.
-    created_at: datetime | None = None
-    #: Attached files.
-    files: tuple[FileRef, ...] = ()
-    #: Tags.
-    tags: tuple[str, ...] = ()
-    #: Subtask ids.
-    subtasks: tuple[str, ...] = ()
-    #: Parent task id, for a subtask.
-    parent: str | None = None
-    #: Set for tasks created from an incoming email.
-    email: EmailOrigin | None = None
-    #: Set for support requests from the Client Portal.
-    support: SupportOrigin | None = None
-    #: Whether the task is private.
-    private: bool | None = None
-    #: Whether the task is shared with its client.
-    shared_with_customer: bool | None = None
-    #: Set for workflow tasks.
-    workflow: Workflow | None = None
-    #: Estimated duration.
-    estimated_time: timedelta | None = None
-    #: Custom field values by field name.
-    custom_fields: dict[str, str | None] = attrs.field(factory=dict)
-    #: For recurring tasks: whether this is the newest copy.
-    last_copy: bool | None = None
-    #: Whether the task recurs.
-    recurrent: bool | None = None
-    #: The recurrence rule, as raw JSON (its shape is not documented).
-    recurrence: dict[str, Any] | None = None
 
 
 @attrs.frozen(kw_only=True)
