@@ -24,6 +24,10 @@ Rules, applied to every attrs record (its hooks are generated once, on first use
 - A field marked `attrs.field(metadata={"extra": True})` receives, as raw JSON, every key
   the record does not know (for shapes the API docs do not capture), and gives them back
   when unstructured.
+- A field typed `Record | str` takes the record for a JSON object and the string for a
+  string (the chat API answers a sent message as either).
+- A field whose metadata names a `structure` hook is read with it
+  (`attrs.field(metadata={"structure": never_if_zero})`: `0` means "never").
 - Unstructuring omits attributes that still hold their default, so sparse stays sparse.
 
 There is one structuring path: cattrs' generated record functions, the strict hooks above,
@@ -35,12 +39,11 @@ payload names every bad path (`cattrs.transform_error`), and no second converter
 from __future__ import annotations
 
 import enum
-import math
 import re
 import types
 import typing
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final, TypeVar, get_args, get_origin
 
@@ -52,10 +55,24 @@ from cattrs.cols import mapping_structure_factory as dict_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.v import format_exception
 
+from ._scalars import (
+    JSON_KINDS,
+    Refused,
+    never_if_zero,
+    seconds,
+    strict,
+    structure_datetime,
+    structure_decimal,
+    unstructure_datetime,
+    unstructure_decimal,
+    whole,
+)
+
 __all__ = [
     "UNSET",
     "StructureFailure",
     "Unset",
+    "never_if_zero",
     "request_body",
     "structure",
     "unstructure",
@@ -87,21 +104,9 @@ class StructureFailure(ValueError):
     """A payload did not fit the record type; the message lists the readable paths."""
 
 
-_JSON_KINDS: Final = {dict: "an object", list: "an array", str: "a string", int: "an integer",
-                      float: "a number", bool: "a boolean", type(None): "null"}  # fmt: skip
-
-
-class _Refused(TypeError):
-    """A JSON value of the wrong kind; the message names the kind expected and the one sent."""
-
-    def __init__(self, expected: str, value: Any) -> None:
-        sent = _JSON_KINDS.get(type(value), type(value).__name__)
-        super().__init__(f"expected {expected}, got {sent}")
-
-
 def _describe(exc: BaseException, tp: Any) -> str:
     """Format one failure for `cattrs.transform_error`: ours say what came instead."""
-    return str(exc) if isinstance(exc, _Refused) else format_exception(exc, tp)
+    return str(exc) if isinstance(exc, Refused) else format_exception(exc, tp)
 
 
 def wire_name(field: attrs.Attribute[Any]) -> str:
@@ -114,67 +119,6 @@ def wire_name(field: attrs.Attribute[Any]) -> str:
 
 def _camel(name: str) -> str:
     return "_id" if name == "id" else re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
-
-
-def _strict(kind: type) -> Hook:
-    """Build a hook accepting exactly `kind` (and int for float); bool is never a number."""
-    if kind is float:
-
-        def structure_float(value: Any, _: Any) -> float:
-            if type(value) is float:
-                return value
-            if type(value) is int:
-                return float(value)
-            raise _Refused("a number", value)
-
-        return structure_float
-
-    def structure_exact(value: Any, _: Any) -> Any:
-        if type(value) is kind:
-            return value
-        raise _Refused(_JSON_KINDS[kind], value)
-
-    return structure_exact
-
-
-def _seconds(value: Any) -> float:
-    if type(value) is int or type(value) is float:
-        return value
-    raise _Refused("seconds as a number", value)
-
-
-def _structure_datetime(value: Any, _: Any) -> datetime:
-    return datetime.fromtimestamp(_seconds(value), UTC)
-
-
-def _unstructure_datetime(value: datetime) -> int | float:
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}: give it a timezone (e.g. UTC)")
-    return _whole(value.timestamp())
-
-
-def _structure_decimal(value: Any, _: Any) -> Decimal:
-    if type(value) is int:
-        return Decimal(value)
-    if type(value) is float and math.isfinite(value):
-        return Decimal(repr(value))
-    raise _Refused("a number", value)
-
-
-def unstructure_decimal(value: Decimal) -> int | float:
-    """Return the JSON number that carries `value` exactly, or raise `ValueError`."""
-    if not value.is_finite():
-        raise ValueError(f"cannot send {value} as a JSON number")
-    if value == value.to_integral_value() and abs(value) < 2**53:
-        return int(value)
-    number = float(value)
-    if Decimal(repr(number)) != value:
-        raise ValueError(f"{value} has more digits than a JSON number carries exactly")
-    return number
-
-
-def _whole(seconds: float) -> int | float:
-    return int(seconds) if seconds == int(seconds) else seconds
 
 
 def _union_args(tp: Any) -> tuple[list[Any], bool]:
@@ -203,7 +147,7 @@ def _open_enum_hook(tp: Any) -> Hook:
             return members.get(value, value)
         if value is None and nullable:
             return None
-        raise _Refused("a string", value)
+        raise Refused("a string", value)
 
     return structure_open_enum
 
@@ -225,7 +169,7 @@ def _collection_factory(
             if value is None:
                 return empty()  # a new one each time: lists and dicts are mutable
             if not isinstance(value, json_type):
-                raise _Refused(_JSON_KINDS[json_type], value)
+                raise Refused(JSON_KINDS[json_type], value)
             return inner(value, tp)
 
         return structure_collection
@@ -268,6 +212,30 @@ def _array_or_record(tp: Any) -> tuple[Any, Any] | None:
     return None
 
 
+def _record_or_str(tp: Any) -> Any:
+    """Return the record type of `Record | str [| None]`, else None."""
+    args, _ = _union_args(tp)
+    records = [a for a in args if attrs.has(a)]
+    return records[0] if len(args) == 2 and str in args and len(records) == 1 else None
+
+
+def _record_or_str_hook(conv: cattrs.Converter, tp: Any) -> Hook:
+    record = _record_or_str(tp)
+    record_hook = _late_hook(conv, record)
+    nullable = _union_args(tp)[1]
+
+    def structure_record_or_str(value: Any, _: Any) -> Any:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict):
+            return record_hook(value, record)
+        if value is None and nullable:
+            return None
+        raise Refused("a string or an object", value)
+
+    return structure_record_or_str
+
+
 def _array_or_record_hook(conv: cattrs.Converter, tp: Any) -> Hook:
     array, record = typing.cast(tuple[Any, Any], _array_or_record(tp))
     array_hook, record_hook = _late_hook(conv, array), _late_hook(conv, record)
@@ -280,7 +248,7 @@ def _array_or_record_hook(conv: cattrs.Converter, tp: Any) -> Hook:
             return record_hook(value, record)
         if value is None and nullable:
             return None
-        raise _Refused("an array or an object", value)
+        raise Refused("an array or an object", value)
 
     return structure_array_or_record
 
@@ -296,7 +264,10 @@ def _extra_field(cls: type) -> attrs.Attribute[Any] | None:
 def _renames(cls: type) -> dict[str, Any]:
     """Return the cattrs overrides that map every attribute to its wire key."""
     return {
-        f.name: override(rename=_EXTRA_KEY if f.metadata.get("extra") else wire_name(f))
+        f.name: override(
+            rename=_EXTRA_KEY if f.metadata.get("extra") else wire_name(f),
+            struct_hook=f.metadata.get("structure"),
+        )
         for f in attrs.fields(cls)
     }
 
@@ -310,7 +281,7 @@ def _record_structure_hook(conv: cattrs.Converter, cls: type) -> Hook:
 
     def structure_record(data: Any, _: Any) -> Any:
         if not isinstance(data, dict):
-            raise _Refused(f"an object ({name})", data)
+            raise Refused(f"an object ({name})", data)
         if extra is not None:
             data = {**data, _EXTRA_KEY: {k: v for k, v in data.items() if k not in known}}
         return generated(data, cls)
@@ -340,13 +311,13 @@ def _record_unstructure_hook(conv: cattrs.Converter, cls: type) -> Callable[[Any
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
     for kind in (str, int, float, bool):
-        conv.register_structure_hook(kind, _strict(kind))
+        conv.register_structure_hook(kind, strict(kind))
     conv.register_unstructure_hook(enum.StrEnum, str)
-    conv.register_structure_hook(datetime, _structure_datetime)
-    conv.register_unstructure_hook(datetime, _unstructure_datetime)
-    conv.register_structure_hook(timedelta, lambda v, _: timedelta(seconds=_seconds(v)))
-    conv.register_unstructure_hook(timedelta, lambda v: _whole(v.total_seconds()))
-    conv.register_structure_hook(Decimal, _structure_decimal)
+    conv.register_structure_hook(datetime, structure_datetime)
+    conv.register_unstructure_hook(datetime, unstructure_datetime)
+    conv.register_structure_hook(timedelta, lambda v, _: timedelta(seconds=seconds(v)))
+    conv.register_unstructure_hook(timedelta, lambda v: whole(v.total_seconds()))
+    conv.register_structure_hook(Decimal, structure_decimal)
     conv.register_unstructure_hook(Decimal, unstructure_decimal)
     factories: list[tuple[Callable[[Any], bool], Callable[[Any], Any]]] = [
         (_is_tuple, _collection_factory(conv, list, tuple, homogenous_tuple_structure_factory)),
@@ -358,6 +329,7 @@ def _make_converter() -> cattrs.Converter:
             lambda tp: _array_or_record(tp) is not None,
             lambda tp: _array_or_record_hook(conv, tp),
         ),
+        (lambda tp: _record_or_str(tp) is not None, lambda tp: _record_or_str_hook(conv, tp)),
         (attrs.has, lambda cls: _record_structure_hook(conv, cls)),
     ]
     for predicate, factory in factories:
