@@ -16,19 +16,25 @@ from ._bookkeeping import (
     RecordedPayment,
     Totals,
 )
+from ._chat import Chat, ChatMessage, ChatThread, SentMessage, ThreadType
 from ._client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncCubicl, ClientStats
 from ._common import (
     DEFAULT_TASK_STATES,
     ChecklistItem,
     CustomerRef,
+    DropboxFile,
     EmailOrigin,
+    File,
     FileRef,
+    GoogleFile,
     ProgressBar,
     StepType,
     SupportOrigin,
     TaskBase,
     TaskState,
     TaskStateType,
+    User,
+    UserSummary,
     Workflow,
 )
 from ._config import InsecureURLWarning
@@ -57,16 +63,7 @@ from ._errors import (
     TeapotError,
     TooManyItemsError,
 )
-from ._files import (
-    DropboxFile,
-    File,
-    FileLink,
-    FileNode,
-    FileNodeType,
-    Files,
-    GoogleFile,
-    WalkedNode,
-)
+from ._files import FileLink, FileNode, FileNodeType, Files, WalkedNode
 from ._pagination import Pager
 from ._projects import (
     PermissionLevel,
@@ -89,8 +86,9 @@ from ._tasks import (
     TaskUpdate,
 )
 from ._throttle import RateLimit, RateLimiter, Throttle
-from ._users import Localization, Me, Org, User, Users, UserSummary
+from ._users import Localization, Me, Org, Users
 from ._version import __version__
+from ._webhooks import Webhook, Webhooks, WebhookType
 
 # A library attaches no handler of its own but this one, so that nothing is printed unless
 # the application configures logging (Python's last-resort handler would print WARNINGs).
@@ -113,6 +111,9 @@ __all__ = [
     "BookkeepingActivity",
     "BookkeepingActivityType",
     "BookkeepingPage",
+    "Chat",
+    "ChatMessage",
+    "ChatThread",
     "ChecklistItem",
     "ClientStateError",
     "ClientStats",
@@ -163,6 +164,7 @@ __all__ = [
     "RateLimiter",
     "RecordedPayment",
     "RetryPolicy",
+    "SentMessage",
     "ServerError",
     "SourceError",
     "StepType",
@@ -179,6 +181,7 @@ __all__ = [
     "TaskUpdate",
     "Tasks",
     "TeapotError",
+    "ThreadType",
     "Throttle",
     "TooManyItemsError",
     "Totals",
@@ -187,6 +190,9 @@ __all__ = [
     "UserSummary",
     "Users",
     "WalkedNode",
+    "Webhook",
+    "WebhookType",
+    "Webhooks",
     "Workflow",
     "__version__",
 ]

@@ -16,6 +16,7 @@ import httpx
 
 from ._answers import api_error, decode
 from ._bookkeeping import Bookkeeping
+from ._chat import Chat
 from ._config import check_base_url, check_number, check_token, check_type
 from ._convert import UNSET, Unset, unstructure
 from ._customers import Customers
@@ -36,6 +37,7 @@ from ._tasks import Tasks
 from ._throttle import RateLimit, RateLimiter, Throttle
 from ._users import Users
 from ._version import __version__
+from ._webhooks import Webhooks
 from ._wire import RawBody, encode_params
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncCubicl", "ClientStats"]
@@ -143,6 +145,10 @@ class AsyncCubicl:
         self.bookkeeping = Bookkeeping(self)
         #: Uploads, downloads and the Files pages.
         self.files = Files(self)
+        #: Chat threads and messages.
+        self.chat = Chat(self)
+        #: The caller's webhooks (receiving them: `cubicl_async.webhooks`).
+        self.webhooks = Webhooks(self)
 
     def with_options(
         self,

@@ -12,14 +12,19 @@ __all__ = [
     "DEFAULT_TASK_STATES",
     "ChecklistItem",
     "CustomerRef",
+    "DropboxFile",
     "EmailOrigin",
+    "File",
     "FileRef",
+    "GoogleFile",
     "ProgressBar",
     "StepType",
     "SupportOrigin",
     "TaskBase",
     "TaskState",
     "TaskStateType",
+    "User",
+    "UserSummary",
     "Workflow",
 ]
 
@@ -204,3 +209,73 @@ class TaskBase:
     recurrent: bool | None = None
     #: The recurrence rule, as raw JSON (its shape is not documented).
     recurrence: dict[str, Any] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class UserSummary:
+    """A user as `GET /users` resolves one: members, removed members, portal users, senders.
+
+    It never holds an email address.
+    """
+
+    #: User id.
+    id: str
+    #: First name.
+    firstname: str | None = None
+    #: Last name.
+    lastname: str | None = None
+    #: URL of the profile photo.
+    profile: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The full name ("Ada Lovelace"), or the id when the API sent no name."""
+        return " ".join(part for part in (self.firstname, self.lastname) if part) or self.id
+
+
+@attrs.frozen(kw_only=True)
+class User(UserSummary):
+    """A current member of the organization (`GET /organization/users`)."""
+
+    #: Email address.
+    email: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class GoogleFile:
+    """A file attached from Google Drive."""
+
+    #: Drive file id.
+    id: str | None = attrs.field(default=None, metadata={"wire": "id"})
+    #: File extension.
+    extension: str | None = None
+    #: Link to view it in Drive.
+    web_view_link: str | None = None
+    #: Its media type.
+    mime_type: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DropboxFile:
+    """A file attached from Dropbox."""
+
+    #: Dropbox file id.
+    id: str | None = attrs.field(default=None, metadata={"wire": "id"})
+    #: Link to view it in Dropbox.
+    web_view_link: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class File:
+    """An uploaded (or attached) file; its id goes into tasks, comments, messages."""
+
+    #: File id.
+    id: str
+    #: File name.
+    name: str | None = None
+    #: Thumbnail URL, for the image types that have one.
+    thumbnail: str | None = None
+    #: Set for files attached from Google Drive.
+    google: GoogleFile | None = None
+    #: Set for files attached from Dropbox.
+    dropbox: DropboxFile | None = None

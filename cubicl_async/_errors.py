@@ -243,7 +243,9 @@ STATUS_ERRORS: dict[int, type[APIError]] = {
 #: The class raised for each documented application code (`code` in the error body), and
 #: the status the emulator answers it with where the API docs do not capture one.
 CODE_ERRORS: dict[int, tuple[type[APIError], int]] = {
+    2: (BadRequestError, 400),  # webhooks: a task event needs a project (`group`)
     4: (PermissionDeniedError, 403),  # bookkeeping: the caller lacks the rights
+    118: (BadRequestError, 400),  # webhooks: the type is not supported
     204: (StorageFullError, 403),  # upload: the storage is full (totalCapacity, totalSize)
     303: (NotFoundError, 404),  # bookkeeping create: the customer does not exist
     1201: (BadRequestError, 400),  # bookkeeping create: the currency is not supported

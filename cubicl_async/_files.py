@@ -19,68 +19,20 @@ from typing import Any, BinaryIO
 
 import attrs
 
+from ._common import File
 from ._errors import APIError
 from ._pagination import Pager
 from ._resource import Resource, gather
 from ._sources import multipart, open_source
 from ._wire import RawBody, check_id, check_ids, path
 
-__all__ = [
-    "DropboxFile",
-    "File",
-    "FileLink",
-    "FileNode",
-    "FileNodeType",
-    "Files",
-    "GoogleFile",
-    "WalkedNode",
-]
+__all__ = ["FileLink", "FileNode", "FileNodeType", "Files", "WalkedNode"]
 
 #: How long a download link is valid, from when it is issued.
 LINK_LIFETIME = timedelta(minutes=5)
 #: The statuses with which a link's host says the link has expired.
 _EXPIRED = (403, 410)
 Progress = Callable[[int, int], object]
-
-
-@attrs.frozen(kw_only=True)
-class GoogleFile:
-    """A file attached from Google Drive."""
-
-    #: Drive file id.
-    id: str | None = attrs.field(default=None, metadata={"wire": "id"})
-    #: File extension.
-    extension: str | None = None
-    #: Link to view it in Drive.
-    web_view_link: str | None = None
-    #: Its media type.
-    mime_type: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class DropboxFile:
-    """A file attached from Dropbox."""
-
-    #: Dropbox file id.
-    id: str | None = attrs.field(default=None, metadata={"wire": "id"})
-    #: Link to view it in Dropbox.
-    web_view_link: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class File:
-    """An uploaded (or attached) file; its id goes into tasks, comments, messages."""
-
-    #: File id.
-    id: str
-    #: File name.
-    name: str | None = None
-    #: Thumbnail URL, for the image types that have one.
-    thumbnail: str | None = None
-    #: Set for files attached from Google Drive.
-    google: GoogleFile | None = None
-    #: Set for files attached from Dropbox.
-    dropbox: DropboxFile | None = None
 
 
 class FileNodeType(enum.StrEnum):

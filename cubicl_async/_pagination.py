@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from ._errors import PaginationError, TooManyItemsError
 
-__all__ = ["PageStrategy", "Pager", "SkipLimit", "Unpaged"]
+__all__ = ["Cursor", "PageStrategy", "Pager", "SkipLimit", "Unpaged"]
 
 T = TypeVar("T")
 
@@ -27,6 +27,11 @@ class PageStrategy(Protocol[T]):
         ...
 
 
+def _check_page_size(page_size: object) -> None:
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+        raise ValueError(f"page_size must be an int of at least 1, got {page_size!r}")
+
+
 class SkipLimit(Generic[T]):
     """Pages of `page_size` items at `skip` 0, then `skip += len(page)`, to a short page.
 
@@ -34,8 +39,7 @@ class SkipLimit(Generic[T]):
     """
 
     def __init__(self, fetch: Callable[[int, int], Awaitable[list[T]]], page_size: int) -> None:
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise ValueError(f"page_size must be an int of at least 1, got {page_size!r}")
+        _check_page_size(page_size)
         self._fetch = fetch
         #: Items requested per page (the `limit` sent).
         self.page_size = page_size
@@ -49,6 +53,42 @@ class SkipLimit(Generic[T]):
             if len(page) < self.page_size:
                 return
             skip += len(page)
+
+
+class Cursor(Generic[T]):
+    """Pages of `page_size` items after (or before) a cursor item, to a short page.
+
+    `fetch(cursor, limit)` returns the items just after (`forward`) or just before the
+    cursor (`None`: from the newest, or the oldest when going forward). Each page is put
+    in the iteration's order by `order` (ascending forward, descending backward),
+    whatever order the server sent, and the next cursor is its last item's `id` in that
+    order, never a position. A list of N items costs `N // page_size + 1` requests.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[str | None, int], Awaitable[list[T]]],
+        order: Callable[[T], Any],
+        *,
+        page_size: int,
+        start: str | None = None,
+        forward: bool = False,
+    ) -> None:
+        _check_page_size(page_size)
+        self._fetch, self._order, self._start, self._forward = fetch, order, start, forward
+        #: Items requested per page (the `limit` sent).
+        self.page_size = page_size
+
+    async def pages(self) -> AsyncIterator[list[T]]:
+        """Yield each page in the iteration's order, until one comes back short."""
+        cursor = self._start
+        while True:
+            page = sorted(await self._fetch(cursor, self.page_size), key=self._order,
+                          reverse=not self._forward)  # fmt: skip
+            yield page
+            if len(page) < self.page_size:
+                return
+            cursor = page[-1].id  # type: ignore[attr-defined]
 
 
 class Unpaged(Generic[T]):

@@ -7,44 +7,15 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 
+from ._common import User, UserSummary
 from ._pagination import Pager
 from ._resource import Resource, gather
 from ._wire import check_id
 
-__all__ = ["Localization", "Me", "Org", "User", "UserSummary", "Users"]
+__all__ = ["Localization", "Me", "Org", "Users"]
 
 #: The longest `ids=` value one request of `get_many` carries (a URL stays a few KB).
 MAX_IDS_LENGTH = 2000
-
-
-@attrs.frozen(kw_only=True)
-class UserSummary:
-    """A user as `GET /users` resolves one: members, removed members, portal users, senders.
-
-    It never holds an email address.
-    """
-
-    #: User id.
-    id: str
-    #: First name.
-    firstname: str | None = None
-    #: Last name.
-    lastname: str | None = None
-    #: URL of the profile photo.
-    profile: str | None = None
-
-    @property
-    def name(self) -> str:
-        """The full name ("Ada Lovelace"), or the id when the API sent no name."""
-        return " ".join(part for part in (self.firstname, self.lastname) if part) or self.id
-
-
-@attrs.frozen(kw_only=True)
-class User(UserSummary):
-    """A current member of the organization (`GET /organization/users`)."""
-
-    #: Email address.
-    email: str | None = None
 
 
 @attrs.frozen(kw_only=True)
