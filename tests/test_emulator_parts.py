@@ -88,6 +88,7 @@ def test_areas_are_registered_in_order_with_their_helpers() -> None:
         emu.projects,
         emu.customers,
         emu.tasks,
+        emu.bookkeeping,
     ]
     assert emu.add_task.__doc__ == emu.tasks.add.__doc__
     user = emu.users.add("A", "B")

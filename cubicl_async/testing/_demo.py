@@ -1,8 +1,9 @@
-"""The demo organization: a small, fixed set of users, projects, a client and tasks."""
+"""The demo organization: a fixed set of users, projects, tasks, clients and their books."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from ._emulator import Emulator
@@ -15,7 +16,8 @@ class Demo:
 
     #: Ada Lovelace: organization admin, token ``demo-token``; sees every project.
     admin: str
-    #: Grace Hopper: member of Engineering, Backend, API, Marketing, Website and Secret.
+    #: Grace Hopper: member of Engineering, Backend, API, Marketing, Website and Secret;
+    #: an account manager (bookkeeping rights).
     member: str
     #: Alan Turing: member of nothing; sees Marketing (everybody may view its tasks) and
     #: Frontend (a per-user override lets him view its tasks).
@@ -26,6 +28,10 @@ class Demo:
     tasks: dict[str, str]
     #: The client Globex.
     client: str
+    #: Client name -> id: Globex, Initech, Umbrella Corporation, Wayne Enterprises.
+    customers: dict[str, str]
+    #: Bookkeeping entry name -> id (see `seed_demo`).
+    entries: dict[str, str]
 
 
 _NONE = {"tasks": "none", "files": "none", "gantt": "none", "reports": "none"}
@@ -67,6 +73,21 @@ def seed_demo(emulator: Emulator) -> Demo:
 
     Alan sees Launch campaign (Marketing tasks are open to everybody) and Landing page
     copy; ``GET /tasks`` hides Spring newsletter unless ``archived`` is ``true``/``all``.
+
+    Four clients (Globex first, the others after the tasks), with emails and contacts,
+    and six bookkeeping entries, by Ada unless said (Ada keeps the books as organization
+    admin, Grace as account manager; Alan has no rights)::
+
+        Globex      receivable  Website redesign     USD 12000, due T + 30 days, 4000 paid
+        Globex      receivable  Hosting 2024         USD 1200.50, due T - 10 days: overdue
+        Initech     receivable  Consulting retainer  EUR 5000, by Grace, 2000 then 3000: paid
+        Initech     payable     Office supplies      USD 349.99, due T - 5 days, paid
+        Umbrella    payable     Lab equipment        EUR 8750, due T + 14 days
+        Wayne       payable     Security audit       USD 2500, due T - 3 days, 500 paid
+
+    In USD (the organization's currency by default) the page's receivables total 13200.5,
+    9200.5 outstanding, 1200.5 overdue; its payables 2849.99, 2000 outstanding, 2000
+    overdue. The EUR entries are left out of the totals.
     """
     admin = emulator.add_user("Ada", "Lovelace", token="demo-token", org_admin=True)  # noqa: S106 (a fixed demo token)
     member = emulator.add_user("Grace", "Hopper")
@@ -108,8 +129,16 @@ def seed_demo(emulator: Emulator) -> Demo:
             for state, name in zip(DEFAULT_STATES, ("todo", "doing", "done"), strict=False)
         ],
     )
-    client = emulator.add_client("Globex")
+    client = emulator.add_client(
+        "Globex",
+        fullname="Globex Corporation",
+        email="billing@globex.example",
+        phone="+1 555 0100",
+        contacts=[{"name": "Hank Scorpio", "position": "CEO", "email": "hank@globex.example"}],
+    )
     tasks = _seed_tasks(emulator, admin, member, outsider, projects, client)
+    customers = _seed_customers(emulator, client)
+    emulator.users.set_account_manager(member)
     return Demo(
         admin=admin,
         member=member,
@@ -117,6 +146,8 @@ def seed_demo(emulator: Emulator) -> Demo:
         projects=projects,
         tasks=tasks,
         client=client,
+        customers=customers,
+        entries=_seed_books(emulator, admin, member, customers),
     )
 
 
@@ -174,3 +205,55 @@ def _seed_tasks(
     add("Secret", "Acquisition plan", admin, private=True)
     add("Website", "Landing page copy", member, assignees=[outsider])
     return tasks
+
+
+def _seed_customers(emulator: Emulator, globex: str) -> dict[str, str]:
+    """Add the demo clients after Globex (see `seed_demo`) and return them all by name."""
+    add = emulator.customers.add
+    return {
+        "Globex": globex,
+        "Initech": add(
+            "Initech",
+            fullname="Initech Inc.",
+            email="accounts@initech.example",
+            contacts=[
+                {
+                    "name": "Bill Lumbergh",
+                    "position": "Vice President",
+                    "phone": "+1 555 0199",
+                    "email": "bill@initech.example",
+                }
+            ],
+        ),
+        "Umbrella Corporation": add(
+            "Umbrella Corporation",
+            contacts=[{"name": "Albert Wesker", "email": "wesker@umbrella.example"}],
+        ),
+        "Wayne Enterprises": add("Wayne Enterprises", email="lucius@wayne.example"),
+    }
+
+
+def _seed_books(
+    emulator: Emulator, admin: str, member: str, customers: dict[str, str]
+) -> dict[str, str]:
+    """Add the demo bookkeeping entries and payments (see `seed_demo`); their ids by name."""
+    books, now, day = emulator.bookkeeping, emulator.store.timestamp(), 86_400
+    entries: dict[str, str] = {}
+
+    def add(client: str, kind: str, name: str, money: str, by: str = admin, **more: Any) -> None:
+        currency, amount = money.split()
+        entries[name] = books.add_entry(
+            customers[client], kind, name, currency, Decimal(amount), created_by=by, **more
+        )
+
+    add("Globex", "receivable", "Website redesign", "USD 12000", due_at=now + 30 * day, paid=4000)
+    add("Globex", "receivable", "Hosting 2024", "USD 1200.50", due_at=now - 10 * day)
+    add("Initech", "receivable", "Consulting retainer", "EUR 5000", member, paid=2000)
+    books.add_payment(entries["Consulting retainer"], 3000, created_by=member, note="Balance")
+    add("Initech", "payable", "Office supplies", "USD 349.99", due_at=now - 5 * day)
+    books.add_payment(entries["Office supplies"], Decimal("349.99"), created_by=admin)
+    add("Umbrella Corporation", "payable", "Lab equipment", "EUR 8750", due_at=now + 14 * day)
+    add(
+        "Wayne Enterprises", "payable", "Security audit", "USD 2500", due_at=now - 3 * day, paid=500
+    )
+    return entries

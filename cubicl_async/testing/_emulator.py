@@ -15,12 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Router
 
-from . import customers, projects, tasks, users
+from . import bookkeeping, customers, projects, tasks, users
 from ._endpoint import Area, Endpoint, routes
 from ._faults import Faults
 from ._gate import Gate, RateLimit, RequestRecord, RetryAfter
 from ._http import PREFIX, ApiError, ConnectionDropped
 from ._store import Store
+from .bookkeeping import Bookkeeping
 from .customers import Customers
 from .projects import Projects
 from .tasks import Tasks
@@ -49,14 +50,16 @@ class Emulator:
 
     It holds a `Store` (the organization's name, the id counter, the wall clock) and one
     object per API area, each with its records, rules and seeding helpers: `users`,
-    `projects`, `customers`, `tasks`. The helpers are also methods of the emulator under
-    their first names (``emu.add_task`` is ``emu.tasks.add``). In front of the areas'
-    endpoints: `faults`, a rate limit (`set_rate_limit`) and the log of `requests`.
+    `projects`, `customers`, `tasks`, `bookkeeping`. The first areas' helpers are also
+    methods of the emulator under their first names (``emu.add_task`` is
+    ``emu.tasks.add``). In front of the areas' endpoints: `faults`, a rate limit
+    (`set_rate_limit`) and the log of `requests`.
 
     ``clock`` (monotonic seconds) drives the rate-limit window, ``now`` (Unix seconds)
     the wall-clock values such as HTTP-dates and task dates; inject fakes to test
     without sleeping. The main project (named ``org_name``) exists from the start as
-    `root_id`.
+    `root_id`. ``bookkeeping_currency`` is the organization's currency, the one the
+    bookkeeping page's totals add up.
     """
 
     #: The base URL to use with `transport()`.
@@ -71,6 +74,7 @@ class Emulator:
         rate_limit: int | None = None,
         rate_period: float = 60.0,
         retry_after: RetryAfter = "seconds",
+        bookkeeping_currency: str = "USD",
     ) -> None:
         #: What the areas share: the organization's name, the id counter, the wall clock.
         self.store = Store(org_name, now=now)
@@ -79,9 +83,13 @@ class Emulator:
         # The areas, each after those it reads: adding an area is one line here.
         self.users = self._register(Users(self.store), users.ENDPOINTS)
         self.projects = self._register(Projects(self.store, self.users), projects.ENDPOINTS)
-        self.customers = self._register(Customers(self.store), customers.ENDPOINTS)
+        self.customers = self._register(Customers(self.store, self.users), customers.ENDPOINTS)
         self.tasks = self._register(
             Tasks(self.store, self.users, self.projects, self.customers), tasks.ENDPOINTS
+        )
+        self.bookkeeping = self._register(
+            Bookkeeping(self.store, self.users, self.customers, currency=bookkeeping_currency),
+            bookkeeping.ENDPOINTS,
         )
         #: The faults to inject into the next requests.
         self.faults = Faults()

@@ -15,6 +15,7 @@ every area by path; for each request the adapter
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, NoReturn, TypeVar
@@ -32,6 +33,8 @@ A = TypeVar("A")
 
 #: Where the pipeline puts the authenticated caller's id in the ASGI scope.
 CALLER = "cubicl.user_id"
+
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class Call:
@@ -146,3 +149,19 @@ def bool_param(query: Mapping[str, str], name: str, default: bool = False) -> bo
     if value not in ("true", "false"):
         raise ApiError(400, f"{name} must be 'true' or 'false', not {value!r}")
     return value == "true"
+
+
+def int_param(
+    query: Mapping[str, str], name: str, default: int, low: int, high: int | None = None
+) -> int:
+    """Parse an integer query parameter from ``low`` (to ``high``), such as ``skip`` (else 400)."""
+    value = query.get(name)
+    if value is None:
+        return default
+    number = int(value) if _DIGITS.fullmatch(value) else low - 1
+    if number < low or (high is not None and number > high):
+        expected = (
+            f"an integer of at least {low}" if high is None else f"an integer from {low} to {high}"
+        )
+        raise ApiError(400, f"{name} must be {expected}, not {value!r}")
+    return number

@@ -58,6 +58,9 @@ class Field:
     #: The value to store, from ``(key, value)``; may answer its own 400 (`fail`).
     #: None: the value as sent.
     convert: Callable[[str, Any], Any] | None = None
+    #: A value it takes, for the generated tests, when a value of each JSON type will not
+    #: do (an enumeration such as ``"receivable"``); None: one of those does.
+    example: Any = None
 
     def parse(self, key: str, value: Any) -> Any:
         """Check ``value`` (400 naming ``key``) and return the value to store."""
@@ -73,9 +76,17 @@ def kind(
     *types: str,
     valid: Callable[[Any], bool] | None = None,
     convert: Callable[[str, Any], Any] | None = None,
+    example: Any = None,
 ) -> Field:
     """Build a `Field` taking ``types`` (a shorthand for the tables)."""
-    return Field(expected, frozenset(types), valid, convert)
+    return Field(expected, frozenset(types), valid, convert, example)
+
+
+def one_of(*values: str) -> Field:
+    """Build a `Field` taking one of these strings (never null): ``'a' or 'b'``."""
+    names = [repr(value) for value in values]
+    expected = " or ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+    return kind(expected, STRING, valid=lambda value: value in values, example=values[0])
 
 
 @dataclass(frozen=True)
@@ -141,6 +152,8 @@ def _id_or_none(key: str, value: str | None) -> str | None:
 NAME = kind("a non-empty string", STRING, valid=_non_empty)
 #: A string; null clears it to "".
 TEXT = kind("a string or null", STRING, NULL, convert=_text)
+#: A string or null, kept as sent.
+OPTIONAL_TEXT = kind("a string or null", STRING, NULL)
 #: A boolean; null clears it to false.
 FLAG = kind("a boolean or null", BOOLEAN, NULL, convert=_flag)
 #: A boolean or null, kept as sent (null: absent).

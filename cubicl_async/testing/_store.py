@@ -1,8 +1,15 @@
-"""What every area shares: the organization's name, one id counter and the wall clock."""
+"""What every area shares: the organization's name and id, the id counter, the clock, helpers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+#: The organization's id (records that name it: bookkeeping's ``org``); never a record's id.
+ORG_ID = "0" * 24
 
 
 class Store:
@@ -14,10 +21,12 @@ class Store:
     def __init__(self, org_name: str, *, now: Callable[[], float]) -> None:
         #: The organization's name, also the name of its main project.
         self.org_name = org_name
+        #: The organization's id: fixed, outside the counter (`ORG_ID`).
+        self.org_id = ORG_ID
         #: The wall clock: Unix seconds.
         self.now = now
         self._counter = 0
-        self._ids: set[str] = set()
+        self._ids: set[str] = {ORG_ID}
 
     def new_id(self, wanted: str | None = None) -> str:
         """Return ``wanted`` if it is free, else the next free counter id (24 hex digits).
@@ -40,3 +49,28 @@ class Store:
     def timestamp(self) -> int:
         """Return the current Unix time in whole seconds, as the emulator's dates are sent."""
         return int(self.now())
+
+
+def ordered_copy(record: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """Return a deep copy of a record with ``keys`` first, in that order, other keys last."""
+    ordered = {key: record[key] for key in keys if key in record}
+    ordered |= {key: value for key, value in record.items() if key not in ordered}
+    return copy.deepcopy(ordered)
+
+
+def known(records: Mapping[str, R], record_id: str, kind: str) -> R:
+    """Return ``records[record_id]``, else raise the helpers' ValueError ``unknown <kind> <id>``."""
+    if record_id not in records:
+        raise ValueError(f"unknown {kind} {record_id!r}")
+    return records[record_id]
+
+
+def set_fields(
+    record: MutableMapping[str, Any], fields: Mapping[str, Any], optional: frozenset[str]
+) -> None:
+    """Set wire-named fields of a stored record (copies); None removes an ``optional`` key."""
+    for key, value in fields.items():
+        if value is None and key in optional:
+            record.pop(key, None)
+        else:
+            record[key] = copy.deepcopy(value)

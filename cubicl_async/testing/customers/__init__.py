@@ -1,7 +1,7 @@
-"""The Customers area: the organization's clients, which tasks embed (cubicl-api.md §7).
+"""The Customers area: the organization's clients and ``/crm/customers`` (cubicl-api.md §7).
 
-Only the records so far: no ``/crm/customers`` endpoint is emulated yet. Its decisions
-where the API docs are silent: ``docs/emulator.md``, section Customers.
+Tasks embed clients; bookkeeping entries belong to one. Its decisions where the API docs
+are silent: ``docs/emulator.md``, section Customers.
 """
 
 from ._endpoints import ENDPOINTS

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from .._store import Store
+from .._store import Store, known
 from ..users import Users
 
 #: The level scale of each project feature, lowest first (cubicl-api.md §4.2).
@@ -103,9 +103,7 @@ class Projects:
 
     def stored(self, project_id: str) -> dict[str, Any]:
         """Return the stored record of a project (not a copy); ValueError if unknown."""
-        if project_id not in self._projects:
-            raise ValueError(f"unknown project {project_id!r}")
-        return self._projects[project_id]
+        return known(self._projects, project_id, "project")
 
     def has(self, project_id: str) -> bool:
         """Tell whether a project with this id exists."""

@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._endpoint import int_param
 from .._http import ApiError
+from ._records import customer_of
 
 #: The page size when ``limit`` is not given, and the largest one allowed.
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
-_INTEGER = re.compile(r"[0-9]+")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
@@ -44,17 +45,6 @@ def _names(params: Mapping[str, str], key: str) -> frozenset[str] | None:
     """Return the comma-separated names of ``key``, or None if it is absent or empty."""
     names = frozenset(name.strip() for name in params.get(key, "").split(",")) - {""}
     return names or None
-
-
-def _count(params: Mapping[str, str], key: str, default: int, expected: str) -> int:
-    """Parse ``skip`` (any integer from 0) or ``limit`` (1 to `MAX_LIMIT`)."""
-    value = params.get(key)
-    if value is None:
-        return default
-    number = int(value) if _INTEGER.fullmatch(value) else -1
-    if number < 0 or (key == "limit" and not 1 <= number <= MAX_LIMIT):
-        raise ApiError(400, f"{key} must be {expected}, not {value!r}")
-    return number
 
 
 def _window(params: Mapping[str, str]) -> tuple[float, float] | None:
@@ -92,8 +82,8 @@ def parse_query(params: Mapping[str, str]) -> TaskQuery:
         recursive=recursive == "true",
         include=include,
         exclude=exclude or frozenset(),
-        skip=_count(params, "skip", 0, "an integer of at least 0"),
-        limit=_count(params, "limit", DEFAULT_LIMIT, f"an integer from 1 to {MAX_LIMIT}"),
+        skip=int_param(params, "skip", 0, 0),
+        limit=int_param(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
     )
 
 
@@ -106,13 +96,11 @@ HEAVY_FIELDS = frozenset(
 def matches(task: Mapping[str, Any], query: TaskQuery) -> bool:
     """Tell whether a task passes the filters of a ``GET /tasks`` query (not ``group``)."""
     archived = task.get("archivedAt") is not None
-    customer = task.get("customer")
-    client = customer.get("_id") if isinstance(customer, dict) else customer
     return (
         (query.archived == "all" or archived == (query.archived == "true"))
         and (query.assignee is None or query.assignee in task.get("assignees", []))
         and (query.assigned_by is None or task.get("assignedBy") == query.assigned_by)
-        and (query.customer is None or client == query.customer)
+        and (query.customer is None or customer_of(task) == query.customer)
         and (query.tag is None or query.tag in task.get("tags", []))
         and (query.search is None or query.search.casefold() in task["name"].casefold())
         and (query.window is None or _in_window(task, query.window))

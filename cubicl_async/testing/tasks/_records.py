@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .._store import Store
+from .._store import Store, known, ordered_copy, set_fields
 from ..customers import Customers
 from ..projects import Projects
 from ..users import Users
@@ -72,6 +72,7 @@ class Tasks:
         self._tasks: dict[str, dict[str, Any]] = {}
         self._activities: dict[str, list[dict[str, Any]]] = {}
         self._created = 0
+        customers.on_delete(self.forget_customer)
 
     # Seeding helpers
 
@@ -140,6 +141,12 @@ class Tasks:
                 del self._activities[gone["_id"]]
                 todo += gone.get("subtasks", [])
 
+    def forget_customer(self, customer_id: str) -> None:
+        """Set ``customer`` to null on every task that embeds this (deleted) client."""
+        for task in self._tasks.values():
+            if customer_of(task) == customer_id:
+                task["customer"] = None
+
     # Records
 
     def _defaults(self, task_id: str, name: str, group: str, created_by: str) -> dict[str, Any]:
@@ -180,9 +187,7 @@ class Tasks:
             ]
 
     def _stored(self, task_id: str) -> dict[str, Any]:
-        if task_id not in self._tasks:
-            raise ValueError(f"unknown task {task_id!r}")
-        return self._tasks[task_id]
+        return known(self._tasks, task_id, "task")
 
     def find(self, task_id: str) -> Mapping[str, Any] | None:
         """Return the stored task (read only: change it with `change`), or None."""
@@ -202,11 +207,7 @@ class Tasks:
         """
         task = self._stored(task_id)
         before = copy.deepcopy(task)
-        for key, value in fields.items():
-            if value is None and key in OPTIONAL_KEYS:
-                task.pop(key, None)
-            else:
-                task[key] = copy.deepcopy(value)
+        set_fields(task, fields, OPTIONAL_KEYS)
         if "assignees" in fields:
             task["followers"] = _unique([*task.get("followers", []), *task["assignees"]])
         if "state" in fields:
@@ -258,9 +259,13 @@ class Tasks:
 
 def render(task: Mapping[str, Any]) -> dict[str, Any]:
     """Return a copy of a task record with its keys in §5.9 order (unknown keys last)."""
-    ordered = {key: task[key] for key in TASK_KEYS if key in task}
-    ordered |= {key: value for key, value in task.items() if key not in ordered}
-    return copy.deepcopy(ordered)
+    return ordered_copy(task, TASK_KEYS)
+
+
+def customer_of(task: Mapping[str, Any]) -> Any:
+    """Return the id of the client a task embeds (seeded tasks may hold a bare id), or None."""
+    customer = task.get("customer")
+    return customer.get("_id") if isinstance(customer, dict) else customer
 
 
 def _unique(items: list[str]) -> list[str]:

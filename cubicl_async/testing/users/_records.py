@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._store import Store
+from .._store import Store, known
 
 
 @dataclass
@@ -17,14 +17,17 @@ class User:
     email: str
     token: str
     org_admin: bool
+    #: May keep the books (bookkeeping rights) without being an organization admin.
+    account_manager: bool = False
     removed: bool = False
 
 
 class Users:
     """The members of the organization, with their tokens (``emu.users``).
 
-    The seeding helpers are `add`, `token` and `remove`; the rest is what the pipeline,
-    the endpoints and the other areas read. The helpers raise ValueError for unknown ids.
+    The seeding helpers are `add`, `token`, `remove` and `set_account_manager`; the rest
+    is what the pipeline, the endpoints and the other areas read. The helpers raise
+    ValueError for unknown ids.
     """
 
     def __init__(self, store: Store) -> None:
@@ -42,11 +45,13 @@ class Users:
         email: str | None = None,
         token: str | None = None,
         org_admin: bool = False,
+        account_manager: bool = False,
         id: str | None = None,
     ) -> str:
         """Add a member to the organization and return its id.
 
-        ``token`` defaults to ``token-<id>``, ``email`` to ``first.last@example.com``.
+        ``token`` defaults to ``token-<id>``, ``email`` to ``first.last@example.com``. An
+        ``account_manager`` has bookkeeping rights, as organization admins do.
         """
         if token is not None and token in self._tokens:
             raise ValueError(f"token {token!r} is already used")
@@ -58,6 +63,7 @@ class Users:
             email=email or f"{firstname}.{lastname}@example.com".lower(),
             token=token or f"token-{user_id}",
             org_admin=org_admin,
+            account_manager=account_manager,
         )
         self._users[user_id] = user
         self._tokens[user.token] = user
@@ -66,6 +72,10 @@ class Users:
     def token(self, user_id: str) -> str:
         """Return the API token of a user."""
         return self.get(user_id).token
+
+    def set_account_manager(self, user_id: str, value: bool = True) -> None:
+        """Mark a user an account manager (bookkeeping rights), or unmark one."""
+        self.get(user_id).account_manager = value
 
     def remove(self, user_id: str) -> None:
         """Remove a user from the organization; its id still resolves, its token stops working."""
@@ -80,9 +90,7 @@ class Users:
 
     def get(self, user_id: str) -> User:
         """Return a user ever added (current or removed); ValueError if unknown."""
-        if user_id not in self._users:
-            raise ValueError(f"unknown user {user_id!r}")
-        return self._users[user_id]
+        return known(self._users, user_id, "user")
 
     def for_token(self, token: str) -> User | None:
         """Return the current user owning ``token``, or None."""
@@ -101,6 +109,11 @@ class Users:
     def current(self) -> list[User]:
         """Return the organization's current members, in creation order."""
         return [user for user in self._users.values() if not user.removed]
+
+    def keeps_books(self, user_id: str) -> bool:
+        """Tell whether a current user has bookkeeping rights: an admin or account manager."""
+        user = self._users.get(user_id)
+        return user is not None and not user.removed and (user.org_admin or user.account_manager)
 
     def admins(self) -> list[str]:
         """Return the ids of the current organization admins, in creation order."""
