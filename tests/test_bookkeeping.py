@@ -173,10 +173,10 @@ async def test_a_payment_over_what_is_owed_is_code_1504(local: AsyncCubicl, demo
 
 
 async def test_bookkeeping_needs_rights_code_4(demo: Demo, act_as: ActAs, emu: Emulator) -> None:
-    """A plain member gets PermissionDeniedError with code 4; an account manager may."""
-    grace = act_as(demo.member)
+    """A plain member (Alan) gets PermissionDeniedError with code 4; an account manager may."""
+    alan = act_as(demo.outsider)
     with pytest.raises(PermissionDeniedError) as caught:
-        await grace.bookkeeping.page()
+        await alan.bookkeeping.page()
     assert caught.value.code == 4
     manager = emu.add_user("Mia", "Money", account_manager=True)
     assert (await act_as(manager).bookkeeping.page()).entries
