@@ -65,15 +65,17 @@ from ._errors import (
 )
 from ._files import FileLink, FileNode, FileNodeType, Files, WalkedNode
 from ._pagination import Pager
-from ._projects import (
+from ._permissions import (
+    DEFAULT_PERMISSIONS,
+    FilesLevel,
+    GanttLevel,
     PermissionLevel,
     PermissionLevels,
-    Project,
-    ProjectNode,
     ProjectPermissions,
-    Projects,
-    ProjectTree,
+    ReportsLevel,
+    TaskLevel,
 )
+from ._projects import Project, ProjectNode, Projects, ProjectTree
 from ._retry import RetryPolicy
 from ._tasks import (
     ActivityType,
@@ -96,6 +98,7 @@ logging.getLogger("cubicl_async").addHandler(logging.NullHandler())
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_PERMISSIONS",
     "DEFAULT_TASK_STATES",
     "DEFAULT_TIMEOUT",
     "UNSET",
@@ -138,6 +141,8 @@ __all__ = [
     "FileNodeType",
     "FileRef",
     "Files",
+    "FilesLevel",
+    "GanttLevel",
     "GoogleFile",
     "InsecureURLWarning",
     "InvalidRequestError",
@@ -163,6 +168,7 @@ __all__ = [
     "RateLimitError",
     "RateLimiter",
     "RecordedPayment",
+    "ReportsLevel",
     "RetryPolicy",
     "SentMessage",
     "ServerError",
@@ -176,6 +182,7 @@ __all__ = [
     "TaskBase",
     "TaskChanges",
     "TaskFields",
+    "TaskLevel",
     "TaskState",
     "TaskStateType",
     "TaskUpdate",

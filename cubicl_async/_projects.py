@@ -8,7 +8,6 @@ as the API allows.
 from __future__ import annotations
 
 import builtins
-import enum
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Literal
@@ -17,58 +16,11 @@ import attrs
 
 from ._common import DEFAULT_TASK_STATES, TaskState
 from ._pagination import Pager
+from ._permissions import Feature, PermissionLevels, ProjectPermissions, resolve
 from ._resource import Resource, gather
 from ._wire import check_id
 
-__all__ = [
-    "PermissionLevel",
-    "PermissionLevels",
-    "Project",
-    "ProjectNode",
-    "ProjectPermissions",
-    "ProjectTree",
-    "Projects",
-]
-
-
-class PermissionLevel(enum.StrEnum):
-    """A permission level, lowest first; each feature uses a subset of this one scale.
-
-    `tasks`: none..manage; `files`: none, view, edit, manage; `gantt`: none, view, edit;
-    `reports`: none, view. Unknown levels are kept as plain strings.
-    """
-
-    NONE = "none"
-    VIEW = "view"
-    CONTRIBUTE = "contribute"
-    EDIT = "edit"
-    MANAGE = "manage"
-
-
-@attrs.frozen(kw_only=True)
-class PermissionLevels:
-    """One permission level per main feature of a project."""
-
-    #: Tasks, Calendar and Time Chart pages.
-    tasks: PermissionLevel | str | None = None
-    #: Files page.
-    files: PermissionLevel | str | None = None
-    #: Gantt chart.
-    gantt: PermissionLevel | str | None = None
-    #: Reports page.
-    reports: PermissionLevel | str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class ProjectPermissions:
-    """A project's customised permissions."""
-
-    #: Levels for the project's members.
-    members: PermissionLevels | None = None
-    #: Levels for organization users who are not members.
-    everybody: PermissionLevels | None = None
-    #: Per-user overrides, by user id.
-    users: dict[str, PermissionLevels] = attrs.field(factory=dict)
+__all__ = ["Project", "ProjectNode", "ProjectTree", "Projects"]
 
 
 @attrs.frozen(kw_only=True)
@@ -189,6 +141,25 @@ class ProjectTree:
     def ancestors(self, project_id: str) -> list[Project]:
         """Return every project above this one, each once, nearest first."""
         return [self._projects[p] for p in _reach(self._parents, project_id)]
+
+    def permissions(self, user_id: str, project_id: str) -> PermissionLevels:
+        """Return the levels `user_id` has in a project, by the rule of `_permissions`.
+
+        Admins are inherited from every ancestor in this tree, along any parent path
+        (cycles are fine): for an exact answer, use the whole organization's tree
+        (`projects.tree()`), since ancestors outside it cannot count. Every feature's
+        level is set, `none` included.
+        """
+        return resolve(user_id, self._projects[project_id], self.ancestors(project_id))
+
+    def can(self, user_id: str, project_id: str, feature: Feature, level: str) -> bool:
+        """Tell whether `user_id` has at least `level` of `feature` in a project.
+
+        `feature` is "tasks", "files", "gantt" or "reports"; `level` one of its levels,
+        as a string or its enum member (`TaskLevel.EDIT`): another feature's member
+        raises `TypeError`, an unknown name `ValueError`.
+        """
+        return self.permissions(user_id, project_id).allows(feature, level)
 
     def nodes(self, max_depth: int | None = None) -> Iterator[ProjectNode]:
         """Yield every project once, breadth first, at its shortest depth from the roots.

@@ -63,7 +63,7 @@ async def test_new_messages_during_a_walk_back_are_never_repeated(
 
 
 async def test_search_and_max_items(local: AsyncCubicl, demo: Demo) -> None:
-    """search narrows by text; max_items stops the iteration."""
+    """Search narrows by text; max_items stops the iteration."""
     thread = demo.threads["Backend"]
     found = await local.chat.messages(thread, search="deploy")
     assert found

@@ -18,6 +18,7 @@ from cubicl_async import (
     Project,
     Task,
     TaskActivity,
+    TaskLevel,
     TaskState,
     TaskStateType,
     _convert,
@@ -178,7 +179,8 @@ def test_unknown_enum_values_stay_plain_strings() -> None:
     perms = structure({"_id": "p", "perms": {"everybody": {"tasks": "view"}}}, Project).perms
     assert perms is not None
     assert perms.everybody is not None
-    assert perms.everybody.tasks is PermissionLevel.VIEW
+    assert perms.everybody.tasks is TaskLevel.VIEW  # each feature has its own ordered scale
+    assert perms.everybody.tasks == PermissionLevel.VIEW
 
 
 def test_unstructure_keeps_sparse_records_sparse() -> None:
