@@ -11,11 +11,12 @@ import builtins
 import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
 from ._convert import UNSET, Unset, request_body
+from ._display import Record
 from ._resource import Resource
 from ._wire import check_id, path
 
@@ -92,11 +93,20 @@ class BookkeepingActivityType(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
-class Entry:
+class Entry(Record):
     """An amount owed to you by a customer (receivable) or by you to a customer (payable).
 
     The API docs list no `_id` for bookkeeping records; `id` is `None` when none is sent.
     """
+
+    _card: ClassVar[tuple[str, ...]] = (
+        "type",
+        "amount",
+        "currency",
+        "paid_amount",
+        "is_paid",
+        "due_at",
+    )
 
     #: Entry id (`None` if the server sent none).
     id: str | None = None
@@ -132,8 +142,10 @@ class Entry:
 
 
 @attrs.frozen(kw_only=True)
-class Payment:
+class Payment(Record):
     """A payment that settles an entry, wholly or partly."""
+
+    _card: ClassVar[tuple[str, ...]] = ("amount", "entry", "created_at")
 
     #: Payment id (`None` if the server sent none).
     id: str | None = None
@@ -170,8 +182,10 @@ class ActivityData:
 
 
 @attrs.frozen(kw_only=True)
-class BookkeepingActivity:
+class BookkeepingActivity(Record):
     """A change to a customer's account: an entry created, a payment received, sent, deleted."""
+
+    _card: ClassVar[tuple[str, ...]] = ("type", "entry", "created_at")
 
     #: Activity id (`None` if the server sent none).
     id: str | None = None

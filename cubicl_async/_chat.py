@@ -13,11 +13,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import attrs
 
 from ._common import File
 from ._convert import never_if_zero
+from ._display import Record
 from ._pagination import Cursor, Pager
 from ._resource import Resource
 from ._wire import check_id, check_ids, path
@@ -37,8 +39,10 @@ class ThreadType(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
-class ChatMessage:
+class ChatMessage(Record):
     """A message of a thread."""
+
+    _card: ClassVar[tuple[str, ...]] = ("sender", "content", "created_at")
 
     #: Message id.
     id: str
@@ -61,8 +65,10 @@ class ChatMessage:
 
 
 @attrs.frozen(kw_only=True)
-class ChatThread:
+class ChatThread(Record):
     """A thread the caller can see."""
+
+    _card: ClassVar[tuple[str, ...]] = ("type", "users", "new_activity_count", "activity")
 
     #: Thread id.
     id: str
@@ -155,7 +161,10 @@ class Chat(Resource):
 
         strategy = Cursor(fetch, _moment, page_size=page_size, start=after or before,
                           forward=forward)  # fmt: skip
-        return Pager(strategy, lambda message: message.id, max_items=max_items)
+        start = f" {direction}={after or before}" if after or before else ""
+        return Pager(strategy, lambda message: message.id, max_items=max_items,
+                     describe=f"GET {where}{start} (newest first)" if not forward
+                     else f"GET {where}{start} (oldest first)")  # fmt: skip
 
     async def send(
         self,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import attrs
+
+from ._display import Record
 
 __all__ = [
     "DEFAULT_TASK_STATES",
@@ -145,11 +147,13 @@ class Workflow:
 
 
 @attrs.frozen(kw_only=True)
-class TaskBase:
+class TaskBase(Record):
     """What a REST `Task` and a webhook delivery's task share: all but the user references.
 
     Timestamps are aware UTC datetimes; `None` where the API sends null or nothing.
     """
+
+    _card: ClassVar[tuple[str, ...]] = ("state", "deadline", "priority", "assignees", "project")
 
     #: Task id (`_id`).
     id: str
@@ -212,11 +216,13 @@ class TaskBase:
 
 
 @attrs.frozen(kw_only=True)
-class UserSummary:
+class UserSummary(Record):
     """A user as `GET /users` resolves one: members, removed members, portal users, senders.
 
     It never holds an email address.
     """
+
+    _card: ClassVar[tuple[str, ...]] = ("email",)
 
     #: User id.
     id: str
@@ -266,8 +272,10 @@ class DropboxFile:
 
 
 @attrs.frozen(kw_only=True)
-class File:
+class File(Record):
     """An uploaded (or attached) file; its id goes into tasks, comments, messages."""
+
+    _card: ClassVar[tuple[str, ...]] = ("thumbnail",)
 
     #: File id.
     id: str

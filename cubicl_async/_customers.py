@@ -9,6 +9,7 @@ from typing import ClassVar, TypedDict, Unpack
 import attrs
 
 from ._convert import Unset
+from ._display import Record
 from ._pagination import Pager
 from ._resource import GetMany, request_fields
 from ._wire import path
@@ -31,7 +32,7 @@ class Contact:
 
 
 @attrs.frozen(kw_only=True)
-class Customer:
+class Customer(Record):
     """A customer (a "client" in the API).
 
     A customer from `customers.list()` without `full=True` is partial: the API sends only
@@ -39,6 +40,8 @@ class Customer:
     the real value. Such records have `partial == True` (their class is a subclass of
     `Customer`); `customers.get(id)` returns the whole record.
     """
+
+    _card: ClassVar[tuple[str, ...]] = ("email", "phone", "contacts")
 
     #: Whether only `id` and `name` are known (see the class docstring).
     partial: ClassVar[bool] = False

@@ -15,11 +15,12 @@ import secrets
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, ClassVar
 
 import attrs
 
 from ._common import File
+from ._display import Record
 from ._errors import APIError
 from ._pagination import Pager
 from ._resource import Resource, gather
@@ -43,8 +44,10 @@ class FileNodeType(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
-class FileNode:
+class FileNode(Record):
     """A node of a project's or a customer's Files page: a directory, or a file in it."""
+
+    _card: ClassVar[tuple[str, ...]] = ("type", "parent", "file")
 
     #: Node id.
     id: str

@@ -134,6 +134,7 @@ class Pager(Generic[T]):
         key: Callable[[T], str],
         *,
         max_items: int | None = None,
+        describe: str = "",
     ) -> None:
         if max_items is not None and (
             isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
@@ -141,6 +142,8 @@ class Pager(Generic[T]):
             raise ValueError(f"max_items must be an int of at least 0, got {max_items!r}")
         self._strategy = strategy
         self._key = key
+        #: What it fetches, for its repr: `GET tasks archived=false` (nothing is fetched for it).
+        self.describe = describe
         #: Stop after this many items (`None`: no limit).
         self.max_items = max_items
 
@@ -174,6 +177,13 @@ class Pager(Generic[T]):
                 yield fresh
             if left == 0:
                 return
+
+    def __repr__(self) -> str:
+        size = "whole" if self.page_size is None else f"page_size={self.page_size}"
+        return f"<Pager {self.describe or 'list'} {size} max_items={self.max_items}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(f"{self!r} (not fetched: iterate or await it)")
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for page in self.pages():

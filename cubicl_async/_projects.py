@@ -8,13 +8,15 @@ as the API allows.
 from __future__ import annotations
 
 import builtins
+import html
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Literal
+from typing import ClassVar, Literal
 
 import attrs
 
 from ._common import DEFAULT_TASK_STATES, TaskState
+from ._display import Printer, Record
 from ._pagination import Pager
 from ._permissions import Feature, PermissionLevels, ProjectPermissions, resolve
 from ._resource import Resource, gather
@@ -22,10 +24,15 @@ from ._wire import check_id
 
 __all__ = ["Project", "ProjectNode", "ProjectTree", "Projects"]
 
+#: The lines a notebook shows of a tree (the rest is a `str(tree)` away).
+_NOTEBOOK_LINES = 40
+
 
 @attrs.frozen(kw_only=True)
-class Project:
+class Project(Record):
     """A project ("group"); lists of ids are empty, never `None`, when the API omits them."""
+
+    _card: ClassVar[tuple[str, ...]] = ("parents", "children", "admins", "members")
 
     #: The project id (`_id`).
     id: str
@@ -187,43 +194,68 @@ class ProjectTree:
             if pid not in seen:
                 yield from breadth_first([pid])
 
-    def render(self) -> str:
-        """Draw the DAG as an indented text tree, without recursion, at any depth.
+    def _drawing(self) -> Iterator[tuple[str, int, str, str]]:
+        """Yield the drawing's lines as (prefix and branch, depth, project id, note).
 
-        The work is linear in the text drawn (whose indentation grows with the depth).
+        Without recursion, at any depth; the work is linear in the text drawn.
         """
-        lines: list[str] = []
         drawn: set[str] = set()
         on_path: set[str] = set()  # the projects above the one drawn: a cycle leads back here
-        # entries: (project id, prefix, last child?, top?), or (id, None, ...) to leave it
+        # entries: (project id, prefix, last child?, depth), or (id, None, ...) to leave it
         tops = [node.project.id for node in self.nodes(max_depth=1)]
-        stack: list[tuple[str, str | None, bool, bool]] = [(t, "", True, True) for t in tops]
+        stack: list[tuple[str, str | None, bool, int]] = [(t, "", True, 0) for t in tops]
         stack.reverse()
         while stack:
-            pid, prefix, last, top = stack.pop()
+            pid, prefix, last, depth = stack.pop()
             if prefix is None:
                 on_path.discard(pid)
                 continue
             note = ""
             if pid in on_path:
-                note = "  (cycle)"
+                note = "cycle"
             elif pid in drawn and self._children[pid]:
-                note = "  (see above)"
-            branch = "" if top else ("└── " if last else "├── ")
-            lines.append(f"{prefix}{branch}{self._projects[pid].name or pid}{note}")
+                note = "see above"
+            branch = "" if not depth else ("└── " if last else "├── ")
+            yield prefix + branch, depth, pid, note
             if note:
                 continue
             drawn.add(pid)
             on_path.add(pid)
-            stack.append((pid, None, last, top))
+            stack.append((pid, None, last, depth))
             kids = self._children[pid]
-            inner = prefix if top else prefix + ("    " if last else "│   ")
+            inner = prefix if not depth else prefix + ("    " if last else "│   ")
             n = len(kids)  # pushed last child first, so that they are drawn in order
-            stack.extend((kids[i], inner, i == n - 1, False) for i in range(n - 1, -1, -1))
+            stack.extend((kids[i], inner, i == n - 1, depth + 1) for i in range(n - 1, -1, -1))
+
+    def render(self, max_lines: int | None = None) -> str:
+        """Draw the DAG as an indented text tree (at most `max_lines` lines, if given)."""
+        lines = []
+        for count, (lead, _, pid, note) in enumerate(self._drawing()):
+            if max_lines is not None and count == max_lines:
+                lines.append(f"… (the drawing goes on; {len(self)} projects in all)")
+                break
+            lines.append(f"{lead}{self._projects[pid].name or pid}{f'  ({note})' if note else ''}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.render()
+
+    def _repr_pretty_(self, printer: Printer, cycle: bool) -> None:
+        printer.text(f"{self!r}\n{self.render(max_lines=_NOTEBOOK_LINES)}")
+
+    def _repr_html_(self) -> str:
+        """Return a nested list of names and ids (the first lines of the drawing only)."""
+        parts, depth = [f"<b>{html.escape(repr(self))}</b><ul>"], 0
+        for count, (_, level, pid, note) in enumerate(self._drawing()):
+            if count == _NOTEBOOK_LINES:
+                parts.append(f"<li>… {len(self)} projects in all</li>")
+                break
+            parts.append("<ul>" * (level - depth) + "</ul>" * (depth - level))
+            depth = level
+            name = html.escape(self._projects[pid].name or pid)
+            parts.append(f"<li>{name} <code>{html.escape(pid)}</code>"
+                         f"{f' <i>({note})</i>' if note else ''}</li>")  # fmt: skip
+        return "".join(parts) + "</ul>" * (depth + 1)
 
     def __repr__(self) -> str:
         return f"<ProjectTree {len(self)} projects, {len(self.roots)} roots>"

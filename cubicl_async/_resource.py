@@ -13,7 +13,7 @@ import attrs
 
 from ._convert import request_body, wire_name
 from ._pagination import Pager, SkipLimit, Unpaged
-from ._wire import check_id
+from ._wire import check_id, encode_params
 
 __all__ = ["GetMany", "Requester", "Resource", "gather", "projection", "request_fields"]
 
@@ -97,7 +97,8 @@ class Resource:
             query = {**params, "skip": skip, "limit": limit}
             return await self._get(path, params=query, into=list[item])  # type: ignore[valid-type]
 
-        return Pager(SkipLimit(fetch, page_size), _by_id, max_items=max_items)
+        return Pager(SkipLimit(fetch, page_size), _by_id, max_items=max_items,
+                     describe=_describe(path, params))  # fmt: skip
 
     def _unpaged(self, path: str, item: type[T], *, params: Params = None) -> Pager[T]:
         """Return a list of `item` records that `path` answers whole."""
@@ -105,7 +106,7 @@ class Resource:
         async def fetch() -> list[T]:
             return await self._get(path, params=params, into=list[item])  # type: ignore[valid-type]
 
-        return Pager(Unpaged(fetch), _by_id)
+        return Pager(Unpaged(fetch), _by_id, describe=_describe(path, params))
 
 
 class GetMany(Resource, Generic[R]):
@@ -148,6 +149,12 @@ class GetMany(Resource, Generic[R]):
         )
         outcomes = dict(zip(distinct, results, strict=True))
         return [outcomes[value] for value in order]
+
+
+def _describe(path: str, params: Params) -> str:
+    """Return `GET path name=value ...` for a pager's repr (the values as the wire has them)."""
+    query = " ".join(f"{name}={value}" for name, value in encode_params(params))
+    return f"GET {path} {query}".rstrip()
 
 
 async def gather(calls: Iterable[Awaitable[T]], *, return_exceptions: bool = False) -> list[Any]:

@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 import httpx
 
+from ._display import card_html
 from ._errors import ClientStateError
 from ._throttle import Throttle
 
@@ -35,6 +36,13 @@ class ClientStats:
             f"requests={self.requests} retries={self.retries} 429s={self.rate_limited} "
             f"failed={self.failed} throttle_wait={self.throttle_wait:.1f}s"
         )
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(f"ClientStats({self})")
+
+    def _repr_html_(self) -> str:
+        return card_html("ClientStats", [(k, f"{v:.1f}s" if k == "throttle_wait" else str(v))
+                                         for k, v in attrs.asdict(self).items()])  # fmt: skip
 
 
 class Session:

@@ -6,7 +6,7 @@ import builtins
 import enum
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypedDict, Unpack
+from typing import Any, ClassVar, Literal, TypedDict, Unpack
 
 import attrs
 
@@ -19,6 +19,7 @@ from ._common import (
     TaskState,
 )
 from ._convert import UNSET, Unset, request_body
+from ._display import Record
 from ._pagination import Pager
 from ._resource import GetMany, projection, request_fields
 from ._wire import check_id, check_ids, path
@@ -63,12 +64,14 @@ class Task(TaskBase):
 
 
 @attrs.frozen(kw_only=True)
-class TaskActivity:
+class TaskActivity(Record):
     """An entry of a task's activity: a comment, an update, a state change.
 
     The API docs do not capture this shape: the fields below are typed, and every other
     key the server sends is kept in `extra`, as raw JSON.
     """
+
+    _card: ClassVar[tuple[str, ...]] = ("type", "created_by", "created_at", "content")
 
     #: Activity id.
     id: str

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import attrs
 
 from ._convert import UNSET, Unset, request_body
+from ._display import Record
 from ._pagination import Pager
 from ._resource import Resource
 from ._wire import check_id, path
@@ -40,8 +42,10 @@ TASK_EVENTS = frozenset(t for t in WebhookType if t.name.startswith(("TASK_", "C
 
 
 @attrs.frozen(kw_only=True)
-class Webhook:
+class Webhook(Record):
     """A webhook of the caller's: where Cubicl POSTs the deliveries of one event type."""
+
+    _card: ClassVar[tuple[str, ...]] = ("type", "url", "project")
 
     #: Webhook id.
     id: str
