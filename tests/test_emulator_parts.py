@@ -76,8 +76,16 @@ def test_the_pytest_plugin_is_an_entry_point() -> None:
 
 def test_the_plugins_emulator_is_empty() -> None:
     """``cubicl_emulator`` gives an organization with its main project and no users."""
-    emu = pytest_plugin.cubicl_emulator.__wrapped__()  # type: ignore[attr-defined]  # the function pytest wraps
+    fixture = pytest_plugin.cubicl_emulator.__wrapped__()  # type: ignore[attr-defined]  # the function pytest wraps
+    emu = next(fixture)
     assert (emu.org_name, emu.users.current(), emu.projects.ids()) == ("Acme", [], [emu.root_id])
+    emu.files.upload("big.bin", bytes(2**20 + 1))
+    directory = emu.files.blobs.directory
+    assert directory is not None
+    assert directory.exists()
+    with pytest.raises(StopIteration):
+        next(fixture)  # the teardown closes the emulator
+    assert not directory.exists()
 
 
 def test_areas_are_registered_in_order_with_their_helpers() -> None:
@@ -89,6 +97,7 @@ def test_areas_are_registered_in_order_with_their_helpers() -> None:
         emu.customers,
         emu.tasks,
         emu.bookkeeping,
+        emu.files,
     ]
     assert emu.add_task.__doc__ == emu.tasks.add.__doc__
     user = emu.users.add("A", "B")

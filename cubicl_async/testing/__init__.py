@@ -20,8 +20,10 @@ demo until Ctrl-C.
 What it emulates, and every decision it makes where the API docs are silent, is
 specified in ``docs/emulator.md`` (one section per area). The code: `Emulator` holds a
 `Store` and one subpackage per area (``users``, ``projects``, ``customers``, ``tasks``,
-``bookkeeping``: records, rules, seeding helpers and an endpoint table), behind the
-pipeline (``_gate``: request log, faults, authentication, rate limit).
+``bookkeeping``, ``files``: records, rules, seeding helpers and an endpoint table), behind
+the pipeline (``_gate``: request log, faults, authentication, rate limit). Uploaded
+contents over 1 MiB live in a temporary directory until ``emu.close()`` (or ``with
+Emulator() as emu``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The demo organization: a fixed set of users, projects, tasks, clients and their books."""
+"""The demo organization: a fixed set of users, projects, tasks, clients, books and files."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ class Demo:
     customers: dict[str, str]
     #: Bookkeeping entry name -> id (see `seed_demo`).
     entries: dict[str, str]
+    #: Uploaded file name -> file id: ``spec.md``, ``diagram.svg``, ``contract.pdf``.
+    files: dict[str, str]
+    #: Node path on its Files page -> node id: on Backend's page ``Docs``, ``Docs/spec.md``,
+    #: ``Docs/Diagrams`` and ``Docs/Diagrams/diagram.svg``; on Globex's ``contract.pdf``.
+    nodes: dict[str, str]
 
 
 _NONE = {"tasks": "none", "files": "none", "gantt": "none", "reports": "none"}
@@ -88,6 +93,14 @@ def seed_demo(emulator: Emulator) -> Demo:
     In USD (the organization's currency by default) the page's receivables total 13200.5,
     9200.5 outstanding, 1200.5 overdue; its payables 2849.99, 2000 outstanding, 2000
     overdue. The EUR entries are left out of the totals.
+    Three small files, uploaded after every other record (so the ids above never
+    change), and the Files pages they are on::
+
+        Backend   Docs/                       a directory, created first
+                  Docs/spec.md                text/markdown
+                  Docs/Diagrams/              a directory in Docs, created after spec.md
+                  Docs/Diagrams/diagram.svg   image/svg+xml
+        Globex    contract.pdf                application/pdf, at the root of its page
     """
     admin = emulator.add_user("Ada", "Lovelace", token="demo-token", org_admin=True)  # noqa: S106 (a fixed demo token)
     member = emulator.add_user("Grace", "Hopper")
@@ -139,6 +152,8 @@ def seed_demo(emulator: Emulator) -> Demo:
     tasks = _seed_tasks(emulator, admin, member, outsider, projects, client)
     customers = _seed_customers(emulator, client)
     emulator.users.set_account_manager(member)
+    entries = _seed_books(emulator, admin, member, customers)
+    files, nodes = _seed_files(emulator, projects["Backend"], client)
     return Demo(
         admin=admin,
         member=member,
@@ -147,7 +162,9 @@ def seed_demo(emulator: Emulator) -> Demo:
         tasks=tasks,
         client=client,
         customers=customers,
-        entries=_seed_books(emulator, admin, member, customers),
+        entries=entries,
+        files=files,
+        nodes=nodes,
     )
 
 
@@ -257,3 +274,35 @@ def _seed_books(
         "Wayne Enterprises", "payable", "Security audit", "USD 2500", due_at=now - 3 * day, paid=500
     )
     return entries
+
+
+_DEMO_FILES = {
+    "spec.md": ("text/markdown", b"# Backend\n\nThe API speaks JSON over HTTPS.\n"),
+    "diagram.svg": (
+        "image/svg+xml",
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" '
+        b'height="8"/></svg>\n',
+    ),
+    "contract.pdf": ("application/pdf", b"%PDF-1.4\n% Globex service contract (demo)\n%%EOF\n"),
+}
+
+
+def _seed_files(
+    emulator: Emulator, backend: str, client: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Upload the demo files and build their Files pages (see `seed_demo`)."""
+    files = {
+        name: emulator.files.upload(name, content, content_type=content_type)
+        for name, (content_type, content) in _DEMO_FILES.items()
+    }
+    tree = emulator.files
+    nodes = {"Docs": tree.add_directory("Docs", group=backend)}
+    (nodes["Docs/spec.md"],) = tree.add_files(
+        [files["spec.md"]], group=backend, parent=nodes["Docs"]
+    )
+    nodes["Docs/Diagrams"] = tree.add_directory("Diagrams", group=backend, parent=nodes["Docs"])
+    (nodes["Docs/Diagrams/diagram.svg"],) = tree.add_files(
+        [files["diagram.svg"]], group=backend, parent=nodes["Docs/Diagrams"]
+    )
+    (nodes["contract.pdf"],) = tree.add_files([files["contract.pdf"]], customer=client)
+    return files, nodes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Sequence
+from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import httpx
@@ -15,14 +16,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Router
 
-from . import bookkeeping, customers, projects, tasks, users
-from ._endpoint import Area, Endpoint, routes
+from . import bookkeeping, customers, files, projects, tasks, users
+from ._endpoint import Area, Endpoint, routes, tokenless
 from ._faults import Faults
 from ._gate import Gate, RateLimit, RequestRecord, RetryAfter
 from ._http import PREFIX, ApiError, ConnectionDropped
 from ._store import Store
 from .bookkeeping import Bookkeeping
 from .customers import Customers
+from .files import Files
 from .projects import Projects
 from .tasks import Tasks
 from .users import Users
@@ -50,16 +52,22 @@ class Emulator:
 
     It holds a `Store` (the organization's name, the id counter, the wall clock) and one
     object per API area, each with its records, rules and seeding helpers: `users`,
-    `projects`, `customers`, `tasks`, `bookkeeping`. The first areas' helpers are also
-    methods of the emulator under their first names (``emu.add_task`` is
+    `projects`, `customers`, `tasks`, `bookkeeping`, `files`. The first areas' helpers are
+    also methods of the emulator under their first names (``emu.add_task`` is
     ``emu.tasks.add``). In front of the areas' endpoints: `faults`, a rate limit
     (`set_rate_limit`) and the log of `requests`.
 
     ``clock`` (monotonic seconds) drives the rate-limit window, ``now`` (Unix seconds)
-    the wall-clock values such as HTTP-dates and task dates; inject fakes to test
-    without sleeping. The main project (named ``org_name``) exists from the start as
-    `root_id`. ``bookkeeping_currency`` is the organization's currency, the one the
-    bookkeeping page's totals add up.
+    the wall-clock values such as HTTP-dates, task dates and link expiries; inject fakes
+    to test without sleeping. The main project (named ``org_name``) exists from the
+    start as `root_id`. ``bookkeeping_currency`` is the organization's currency, the one
+    the bookkeeping page's totals add up. ``file_size_limit`` and ``storage_capacity``
+    (bytes, None for unlimited) bound uploads (also ``emu.files.size_limit`` and
+    ``emu.files.storage_capacity``).
+
+    Uploaded contents over 1 MiB live in a temporary directory: `close` the emulator (or
+    use it as a context manager) to remove it; it goes at the latest when the emulator
+    is garbage-collected or the interpreter exits.
     """
 
     #: The base URL to use with `transport()`.
@@ -75,6 +83,8 @@ class Emulator:
         rate_period: float = 60.0,
         retry_after: RetryAfter = "seconds",
         bookkeeping_currency: str = "USD",
+        file_size_limit: int = 4 * 2**30,
+        storage_capacity: int | None = None,
     ) -> None:
         #: What the areas share: the organization's name, the id counter, the wall clock.
         self.store = Store(org_name, now=now)
@@ -91,6 +101,17 @@ class Emulator:
             Bookkeeping(self.store, self.users, self.customers, currency=bookkeeping_currency),
             bookkeeping.ENDPOINTS,
         )
+        self.files = self._register(
+            Files(
+                self.store,
+                self.projects,
+                self.customers,
+                size_limit=file_size_limit,
+                storage_capacity=storage_capacity,
+            ),
+            files.ENDPOINTS,
+        )
+        self._tokenless = tokenless(self.areas)
         #: The faults to inject into the next requests.
         self.faults = Faults()
         #: Every request received, oldest first (``clear()`` it at will).
@@ -139,6 +160,28 @@ class Emulator:
             if requests is None
             else RateLimit(requests, period, retry_after, self._clock, self.store.now)
         )
+
+    def needs_token(self, method: str, path: str) -> bool:
+        """Tell whether the pipeline asks a request (method, whole path) for a bearer token.
+
+        Every request does but those to a row declared ``token=False`` (a signed link).
+        """
+        return not self._tokenless(method, path)
+
+    def close(self) -> None:
+        """Remove the temporary directory of large uploaded contents (a no-op without one)."""
+        self.files.close()
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """Return an httpx transport that serves requests in process (no network)."""

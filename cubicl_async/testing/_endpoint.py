@@ -1,19 +1,23 @@
 """Endpoints as a table: how an area declares them, and the one adapter that answers them.
 
 An area lists its endpoints as `Endpoint` rows: method, path, handler, `Body` (the body
-fields and their parsers, see `_fields`) and success status. `routes` groups the rows of
-every area by path; for each request the adapter
+fields and their parsers, see `_fields`), success status and whether the pipeline asks
+for a token. `routes` groups the rows of every area by path; for each request the adapter
 
 1. picks the row of the method (HEAD runs the GET row; another method gets 405 with an
    ``Allow`` header listing the path's methods in alphabetical order),
-2. parses the body, if the row declares one: a JSON object (else 400), then its fields,
-3. calls ``handler(area, call)`` with the authenticated caller (see `Call`),
-4. renders the result as JSON with the row's status (204: an empty body), or an
-   `ApiError` as the API's JSON error.
+2. parses the body, if the row declares one: a JSON object (else 400), then its fields
+   (a row without one may read the raw request itself: `Call.request`),
+3. calls ``handler(area, call)`` with the authenticated caller (see `Call`), awaiting it
+   if it is a coroutine function,
+4. renders the result as JSON with the row's status (204: an empty body), sends a
+   Starlette `Response` as it is (a download), or renders an `ApiError` as the API's
+   JSON error.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,11 +26,11 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, compile_path
 from starlette.types import Receive, Scope, Send
 
 from ._fields import Body
-from ._http import ApiError
+from ._http import PREFIX, ApiError
 
 #: The area object an endpoint's handler works on (its records, rules and helpers).
 A = TypeVar("A")
@@ -43,8 +47,8 @@ class Call:
     __slots__ = ("_request", "fields", "params", "user_id")
 
     def __init__(self, request: Request, fields: dict[str, Any]) -> None:
-        #: The authenticated caller's user id.
-        self.user_id: str = request.scope[CALLER]
+        #: The authenticated caller's user id ("" on a row served without a token).
+        self.user_id: str = request.scope.get(CALLER, "")
         #: The path parameters, such as ``{"task_id": "..."}``.
         self.params: Mapping[str, str] = request.path_params
         #: The body's fields parsed by the endpoint's `Body`, keyed as sent ({} without one).
@@ -56,6 +60,11 @@ class Call:
         """The query parameters (the last value of a repeated name counts)."""
         return self._request.query_params
 
+    @property
+    def request(self) -> Request:
+        """The Starlette request: for a row without `Body` that reads its own body (an upload)."""
+        return self._request
+
 
 @dataclass(frozen=True)
 class Endpoint(Generic[A]):
@@ -65,12 +74,16 @@ class Endpoint(Generic[A]):
     method: str
     #: The path relative to ``/api/v1``, with Starlette parameters: ``/tasks/{task_id}``.
     path: str
-    #: Answers the request: returns the JSON body, or raises `ApiError`.
+    #: Answers the request: returns the JSON body (or a `Response` to send as it is), or
+    #: raises `ApiError`; a coroutine function is awaited.
     handler: Callable[[A, Call], object]
     #: The JSON object body and its fields, or None: the body is not read.
     body: Body | None = None
     #: The status of a success; 204 sends an empty body (what the handler returns is dropped).
     status: int = 200
+    #: Whether the pipeline requires a bearer token (401 without one). False: the request
+    #: carries its own credentials (a signed link), which the handler checks.
+    token: bool = True
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,25 @@ def routes(areas: Iterable[Area[Any]]) -> list[BaseRoute]:
                 raise ValueError(f"cannot route {endpoint.method} {endpoint.path} again")
             methods[endpoint.method] = (area.records, endpoint)
     return [Route(path, _Path(methods)) for path, methods in paths.items()]
+
+
+def tokenless(areas: Iterable[Area[Any]]) -> Callable[[str, str], bool]:
+    """Return a test of whether a request (method, path) goes to a row served without a token.
+
+    The path is the request's whole path (``/api/v1/...``); HEAD counts as GET.
+    """
+    rows = [
+        (endpoint.method, compile_path(PREFIX + endpoint.path)[0])
+        for area in areas
+        for endpoint in area.endpoints
+        if not endpoint.token
+    ]
+
+    def matches(method: str, path: str) -> bool:
+        method = "GET" if method == "HEAD" else method
+        return any(method == wanted and regex.match(path) for wanted, regex in rows)
+
+    return matches
 
 
 class _Path:
@@ -121,6 +153,10 @@ class _Path:
         body = endpoint.body
         fields = {} if body is None else body.parse(await _json_object(request))
         result = endpoint.handler(records, Call(request, fields))
+        if inspect.isawaitable(result):
+            result = await result
+        if isinstance(result, Response):
+            return result
         if endpoint.status == 204:
             return Response(status_code=204)
         return JSONResponse(result, endpoint.status)

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 #: How a 429 answer says when to come back: a number of seconds, an HTTP-date, or nothing.
 RetryAfter = Literal["seconds", "date"] | None
 
+#: How much of a request body the pipeline reads ahead (up to the chunk that reaches it)
+#: and the log keeps (1 MiB): the rest of a larger body (an upload) streams on to the
+#: app, never held in memory.
+READ_AHEAD = 2**20
+
 
 @dataclass(frozen=True)
 class RequestRecord:
@@ -41,7 +46,8 @@ class RequestRecord:
     status: int
     #: The authenticated user, None when the request was not authenticated.
     user_id: str | None
-    #: The request body (empty when a drop happened before reading it).
+    #: The request body, its first `READ_AHEAD` bytes for a larger one (empty when a drop
+    #: happened before reading it).
     body: bytes
 
 
@@ -101,6 +107,9 @@ class _Exchange:
         self.status = 0
         self.user_id: str | None = None
         self.body = b""
+        self._ahead = b""
+        self._more_body = False
+        self._unsent: int | None = None
         self._receive = receive
         self._send = send
         self._emulator = emulator
@@ -109,19 +118,25 @@ class _Exchange:
         self._logged = False
 
     async def read_body(self) -> None:
-        """Read the whole request body, to log it and to replay it to the app."""
-        more = True
-        while more:
+        """Read the request body ahead (up to `READ_AHEAD`), to log it and replay it to the app."""
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more and size < READ_AHEAD:
             message = await self._receive()
-            self.body += message.get("body", b"")
+            if message["type"] == "http.disconnect":
+                break  # the body stays unfinished: the app's next receive gets the disconnect
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
             more = message.get("more_body", False)
+        self._ahead, self._more_body = b"".join(chunks), more
+        self.body = self._ahead[:READ_AHEAD]
 
     async def receive(self) -> Message:
-        """Give the app the body read before, then the real messages (disconnect)."""
+        """Give the app the body read ahead, then the real messages (the rest, a disconnect)."""
         if self._replayed:
             return await self._receive()
         self._replayed = True
-        return {"type": "http.request", "body": self.body, "more_body": False}
+        return {"type": "http.request", "body": self._ahead, "more_body": self._more_body}
 
     async def send(self, message: Message) -> None:
         """Send a message, after the latency and with ``X-Request-Id`` on the answer."""
@@ -131,8 +146,15 @@ class _Exchange:
             self.status = message["status"]
             headers = [*message.get("headers", []), (b"x-request-id", self._request_id)]
             message = {**message, "headers": headers}
-        elif not message.get("more_body", False):
-            self.log()  # before the client can see the end of the answer
+            length = dict(headers).get(b"content-length", b"")
+            self._unsent = int(length) if length.isdigit() else None
+        else:
+            if self._unsent is not None:
+                self._unsent -= len(message.get("body", b""))
+            if not message.get("more_body", False) or self._unsent == 0:
+                # Before the client can see the end of the answer (with a Content-Length,
+                # a client has it all with the last byte announced, before a final message).
+                self.log()
         await self._send(message)
 
     async def reply(self, response: Response) -> None:
@@ -170,8 +192,9 @@ class Gate:
     """ASGI middleware running the emulator's checks in order before routing.
 
     Log the request, apply an injected fault, authenticate (401), apply the rate limit
-    (429), and only then let Starlette route it (404, 405) to a handler. Each request
-    gets the next ``X-Request-Id``: ``req-000001``, ``req-000002``, ...
+    (429), and only then let Starlette route it (404, 405) to a handler; a row served
+    without a token (the download link) skips authentication and the rate limit. Each
+    request gets the next ``X-Request-Id``: ``req-000001``, ``req-000002``, ...
     """
 
     def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
@@ -208,8 +231,16 @@ class Gate:
             await exchange.reply(_injected(fault))
 
     async def _process(self, exchange: _Exchange, send: Send) -> None:
-        """Authenticate, rate-limit, then route; answers go to ``send``."""
+        """Authenticate, rate-limit, then route; answers go to ``send``.
+
+        A row served without a token (a signed link) is routed at once, never refused
+        nor counted; the log still names the user of a known token sent with it.
+        """
         user = self.emulator.users.for_token(_bearer_token(exchange.scope))
+        if not self.emulator.needs_token(exchange.method, exchange.scope["path"]):
+            exchange.user_id = None if user is None else user.id
+            await self.app(exchange.scope, exchange.receive, send)
+            return
         if user is None:
             error = ApiError(401, "Missing or invalid bearer token", headers=_CHALLENGE)
             await error.response()(exchange.scope, exchange.receive, send)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.responses import JSONResponse
@@ -11,7 +12,10 @@ PREFIX = "/api/v1"
 
 
 class ApiError(Exception):
-    """An API error answer: raise it from a handler to reply ``{"message": ..., ["code": ...]}``."""
+    """An API error answer: raise it from a handler to reply ``{"message": ..., ["code": ...]}``.
+
+    ``details`` are further keys of the body, after ``code`` (such as ``totalCapacity``).
+    """
 
     def __init__(
         self,
@@ -20,18 +24,21 @@ class ApiError(Exception):
         *,
         code: int | None = None,
         headers: dict[str, str] | None = None,
+        details: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
         self.headers = headers or {}
+        self.details = dict(details or {})
 
     def response(self) -> JSONResponse:
         """Render the error as the JSON response the API would send."""
         body: dict[str, Any] = {"message": self.message}
         if self.code is not None:
             body["code"] = self.code
+        body |= self.details
         return JSONResponse(body, status_code=self.status, headers=self.headers)
 
 

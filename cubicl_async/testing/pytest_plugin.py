@@ -3,7 +3,8 @@
 pytest loads it through the ``pytest11`` entry point of cubicl-async, so these fixtures
 exist in every test of a project that installs ``cubicl-async[testing]``:
 
-- `cubicl_emulator`: a fresh `Emulator` (organization "Acme", its main project, no users);
+- `cubicl_emulator`: a fresh `Emulator` (organization "Acme", its main project, no users),
+  closed after the test;
 - `cubicl_demo`: the demo organization (`seed_demo`) seeded into it;
 - `cubicl_user`: the user the client acts as: the demo admin, Ada Lovelace (token
   ``demo-token``); override it to act as someone else, or without the demo;
@@ -47,15 +48,17 @@ RETRY_OPTIONS: dict[str, Any] = {
 
 
 @pytest.fixture
-def cubicl_emulator() -> Emulator:
-    """Return a fresh emulator: organization "Acme" and its main project, no users yet.
+def cubicl_emulator() -> Iterator[Emulator]:
+    """Yield a fresh emulator: organization "Acme" and its main project, no users yet.
 
     Override it to configure the emulator (a fake clock, a rate limit); the other
-    fixtures use whatever it returns.
+    fixtures use whatever it returns. It is closed after the test (its uploads' temporary
+    directory removed).
     """
     from ._emulator import Emulator
 
-    return Emulator()
+    with Emulator() as emulator:
+        yield emulator
 
 
 @pytest.fixture
