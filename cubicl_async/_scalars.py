@@ -99,4 +99,6 @@ def whole(seconds: float) -> int | float:
 
 def never_if_zero(value: Any, _: Any) -> datetime | None:
     """Read a timestamp where `0` (or `null`) means "never" (a field's `structure` hook)."""
-    return None if value is None or value == 0 else structure_datetime(value, None)
+    if value is None or (type(value) in (int, float) and value == 0):  # not False: not a time
+        return None
+    return structure_datetime(value, None)
