@@ -185,7 +185,11 @@ async def allowed(call: Any) -> bool:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=organizations())
 def test_the_resolver_agrees_with_what_the_emulator_enforces(spec: dict[str, Any]) -> None:
-    """For every user and project: visibility in GET /groups, task create, update, delete."""
+    """For every user and project, the SDK's levels decide what the emulator allows.
+
+    Visibility in GET /groups; task create, update, delete; on the Files page, listing
+    (view), adding a directory (edit) and deleting a node (manage).
+    """
 
     async def run() -> None:
         emu, users, ids = build(spec)
@@ -194,9 +198,9 @@ def test_the_resolver_agrees_with_what_the_emulator_enforces(spec: dict[str, Any
             return AsyncCubicl(token, base_url=emu.base_url_in_process, transport=emu.transport(),
                                rate_limit=None, retry=RetryPolicy(max_retries=0))  # fmt: skip
 
-        async with connect("boss") as boss:
-            tree = await boss.projects.tree()
-            tasks = {p: (await boss.tasks.create(project=p, name="t")).id for p in ids}
+        boss_client = connect("boss")
+        tree = await boss_client.projects.tree()
+        tasks = {p: (await boss_client.tasks.create(project=p, name="t")).id for p in ids}
         for name in ("u0", "u1", "u2"):
             user = users[name]
             async with connect(f"token-{name}") as client:
@@ -213,9 +217,17 @@ def test_the_resolver_agrees_with_what_the_emulator_enforces(spec: dict[str, Any
                         await allowed(client.tasks.delete(tasks[project])),
                     ]
                     assert actual == expected, (name, project, levels)
+                    files = [tree.can(user, project, "files", level)
+                             for level in ("view", "edit", "manage")]  # fmt: skip
+                    made = await boss_client.files.add_directory(project=project, name="d")
+                    assert [
+                        await allowed(client.files.nodes(project=project).to_list()),
+                        await allowed(client.files.add_directory(project=project, name=name)),
+                        await allowed(client.files.delete_nodes([made.id])),
+                    ] == files, (name, project, levels)
                     if actual[2]:  # deleted: put one back for the next user
-                        async with connect("boss") as boss:
-                            made = await boss.tasks.create(project=project, name="t")
-                            tasks[project] = made.id
+                        task = await boss_client.tasks.create(project=project, name="t")
+                        tasks[project] = task.id
+        await boss_client.aclose()
 
     asyncio.run(run())
