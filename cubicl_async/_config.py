@@ -7,6 +7,7 @@ where it is given rather than deep inside the first request.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import warnings
 from typing import Any
@@ -14,7 +15,14 @@ from urllib.parse import urlsplit
 
 from ._errors import ConfigurationError
 
-__all__ = ["InsecureURLWarning", "check_base_url", "check_number", "check_token", "check_type"]
+__all__ = [
+    "InsecureURLWarning",
+    "check_base_url",
+    "check_number",
+    "check_token",
+    "check_type",
+    "pool_size",
+]
 
 _TOKEN_SHAPE = re.compile(r"[\x21-\x7e]+")
 _UNSAFE = re.compile(r"[\x00-\x20\x7f]")
@@ -95,3 +103,18 @@ def check_number(name: str, value: Any, *, minimum: float, integer: bool = False
     if isinstance(value, bool) or not number or not minimum <= value:
         what = "an int" if integer else "a number"
         raise ConfigurationError(f"{name} must be at least {minimum} ({what}), got {value!r}")
+
+
+#: The latency a default pool is sized for, in seconds.
+SIZED_FOR_LATENCY = 0.5
+
+
+def pool_size(rate: float | None) -> int:
+    """Return the default `max_concurrency` for a rate limit of `rate` requests a second.
+
+    Enough requests in flight to keep the rate at `SIZED_FOR_LATENCY` of latency, within
+    4 and 32; 8 when there is no client-side limit.
+    """
+    if rate is None:
+        return 8
+    return min(32, max(4, math.ceil(rate * SIZED_FOR_LATENCY)))

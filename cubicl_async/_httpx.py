@@ -38,7 +38,9 @@ async def downloading(
     headers = {"User-Agent": user_agent}
     async with slots:
         for _ in range(6):
-            request = http.build_request("GET", url, headers=headers, timeout=limits)
+            # not build_request(): the client's own headers (the token) must not be merged in
+            timeout = {"timeout": httpx.Timeout(limits).as_dict()}
+            request = httpx.Request("GET", url, headers=headers, extensions=timeout)
             try:
                 response = await http.send(request, stream=True)
             except httpx.RequestError as exc:

@@ -55,11 +55,25 @@ class Session:
         self.limiter = limiter
         self.loop: asyncio.AbstractEventLoop | None = None
         self.slots: asyncio.Semaphore | None = None
-        self.jobs: set[asyncio.Task[Any]] = set()
+        #: The tasks inside a call now (aclose() cancels them).
+        self.calls: set[asyncio.Task[Any]] = set()
+        #: The tasks aclose() cancelled: their CancelledError becomes ClientStateError.
+        self.closing: set[asyncio.Task[Any]] = set()
+        #: Set once no task is inside a call after aclose() (made in the client's loop).
+        self.drained: asyncio.Event | None = None
+        #: The timeout the httpx client was built with (a request that keeps it says so).
+        self.timeout: Any = None
         #: Calls not sent yet: waiting for a slot or at the throttle (retries not counted).
         self.queued = 0
         self.closed = False
         self.stats = ClientStats()
+
+    def leave(self, task: asyncio.Task[Any]) -> None:
+        """Note that `task` left its call; wake aclose() when the last one has."""
+        self.calls.discard(task)
+        self.closing.discard(task)
+        if self.closed and not self.calls and self.drained is not None:
+            self.drained.set()
 
     def __del__(self) -> None:
         if self.owns_http and self.http is not None and not self.http.is_closed:
@@ -87,7 +101,7 @@ class Queued:
 
 async def close_elsewhere(session: Session) -> None:
     """Close a session from another loop than its own: what its loop owned cannot be."""
-    session.jobs.clear()
+    session.calls.clear()
     http, session.http = session.http, None
     if not session.owns_http or http is None:
         return
