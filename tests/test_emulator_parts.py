@@ -52,6 +52,7 @@ def levels(emu: Emulator, user_id: str, project_id: str) -> dict[str, str]:
 def test_public_names() -> None:
     """The package exports exactly the documented names, sorted."""
     assert cubicl_async.testing.__all__ == [
+        "DeliveryRecord",
         "Demo",
         "Emulator",
         "Faults",
@@ -98,6 +99,8 @@ def test_areas_are_registered_in_order_with_their_helpers() -> None:
         emu.tasks,
         emu.bookkeeping,
         emu.files,
+        emu.chat,
+        emu.webhooks,
     ]
     assert emu.add_task.__doc__ == emu.tasks.add.__doc__
     user = emu.users.add("A", "B")

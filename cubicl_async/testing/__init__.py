@@ -20,10 +20,11 @@ demo until Ctrl-C.
 What it emulates, and every decision it makes where the API docs are silent, is
 specified in ``docs/emulator.md`` (one section per area). The code: `Emulator` holds a
 `Store` and one subpackage per area (``users``, ``projects``, ``customers``, ``tasks``,
-``bookkeeping``, ``files``: records, rules, seeding helpers and an endpoint table), behind
-the pipeline (``_gate``: request log, faults, authentication, rate limit). Uploaded
-contents over 1 MiB live in a temporary directory until ``emu.close()`` (or ``with
-Emulator() as emu``).
+``bookkeeping``, ``files``, ``chat``, ``webhooks``: records, rules, seeding helpers and
+an endpoint table), behind the pipeline (``_gate``: request log, faults,
+authentication, rate limit). Uploaded contents over 1 MiB live in a temporary directory
+until ``emu.close()`` (or ``with Emulator() as emu``); webhook deliveries run in
+background tasks: ``await emu.aclose()`` ends them (and closes).
 """
 
 from __future__ import annotations
@@ -37,12 +38,14 @@ if TYPE_CHECKING:
     from ._faults import Faults
     from ._gate import RequestRecord
     from ._server import serve
+    from .webhooks import DeliveryRecord
 
-__all__ = ["Demo", "Emulator", "Faults", "RequestRecord", "seed_demo", "serve"]
+__all__ = ["DeliveryRecord", "Demo", "Emulator", "Faults", "RequestRecord", "seed_demo", "serve"]
 
 #: Where each public name lives. They are imported on first use, so that importing the
 #: pytest plugin (a submodule) never needs the ``testing`` extra until a fixture runs.
 _HOMES = {
+    "DeliveryRecord": ".webhooks",
     "Demo": "._demo",
     "Emulator": "._emulator",
     "Faults": "._faults",

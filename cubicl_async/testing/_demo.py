@@ -37,6 +37,9 @@ class Demo:
     #: Node path on its Files page -> node id: on Backend's page ``Docs``, ``Docs/spec.md``,
     #: ``Docs/Diagrams`` and ``Docs/Diagrams/diagram.svg``; on Globex's ``contract.pdf``.
     nodes: dict[str, str]
+    #: Chat thread -> id: ``Backend`` (the project's thread), ``Ada-Grace`` (personal),
+    #: ``Coffee break`` (custom: Ada, Grace and Alan).
+    threads: dict[str, str]
 
 
 _NONE = {"tasks": "none", "files": "none", "gantt": "none", "reports": "none"}
@@ -101,6 +104,13 @@ def seed_demo(emulator: Emulator) -> Demo:
                   Docs/Diagrams/              a directory in Docs, created after spec.md
                   Docs/Diagrams/diagram.svg   image/svg+xml
         Globex    contract.pdf                application/pdf, at the root of its page
+
+    Three chat threads, after every other record: Backend's project thread (members
+    Grace, and Ada as organization admin) with 60 messages, Ada and Grace in turns, one a
+    minute from ``T - 60 min`` to ``T - 1 min`` ("Backend note 1" ... "Backend note 60";
+    every tenth liked by the other one); the personal thread of Ada and Grace, three
+    messages at ``T - 10``, ``T - 5`` and ``T - 1`` minutes; the custom thread "Coffee
+    break" of Ada, Grace and Alan, two messages at ``T - 30`` and ``T - 29`` minutes.
     """
     admin = emulator.add_user("Ada", "Lovelace", token="demo-token", org_admin=True)  # noqa: S106 (a fixed demo token)
     member = emulator.add_user("Grace", "Hopper")
@@ -165,6 +175,7 @@ def seed_demo(emulator: Emulator) -> Demo:
         entries=entries,
         files=files,
         nodes=nodes,
+        threads=_seed_chat(emulator, admin, member, outsider, projects["Backend"]),
     )
 
 
@@ -306,3 +317,33 @@ def _seed_files(
     )
     (nodes["contract.pdf"],) = tree.add_files([files["contract.pdf"]], customer=client)
     return files, nodes
+
+
+def _seed_chat(
+    emulator: Emulator, admin: str, member: str, outsider: str, backend: str
+) -> dict[str, str]:
+    """Add the demo chat threads and messages (see `seed_demo`); the threads by name."""
+    chat, now, minute = emulator.chat, emulator.store.timestamp(), 60
+    threads = {
+        "Backend": chat.group_thread(backend),
+        "Ada-Grace": chat.personal_thread(admin, member),
+        "Coffee break": chat.add_thread("Coffee break", [admin, member, outsider]),
+    }
+    for number in range(1, 61):
+        sender, other = (admin, member) if number % 2 else (member, admin)
+        chat.add_message(
+            threads["Backend"],
+            sender,
+            f"Backend note {number}",
+            likes=[other] if number % 10 == 0 else (),
+            created_at=now - (61 - number) * minute,
+        )
+    for sender, text, ago in (
+        (admin, "Grace, can you review the API spec today?", 10),
+        (member, "Sure, after lunch.", 5),
+        (admin, "Thanks!", 1),
+    ):
+        chat.add_message(threads["Ada-Grace"], sender, text, created_at=now - ago * minute)
+    for sender, text, ago in ((outsider, "Coffee at 3?", 30), (member, "Count me in.", 29)):
+        chat.add_message(threads["Coffee break"], sender, text, created_at=now - ago * minute)
+    return threads

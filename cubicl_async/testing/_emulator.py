@@ -16,18 +16,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Router
 
-from . import bookkeeping, customers, files, projects, tasks, users
+from . import bookkeeping, chat, customers, files, projects, tasks, users, webhooks
 from ._endpoint import Area, Endpoint, routes, tokenless
 from ._faults import Faults
 from ._gate import Gate, RateLimit, RequestRecord, RetryAfter
 from ._http import PREFIX, ApiError, ConnectionDropped
 from ._store import Store
 from .bookkeeping import Bookkeeping
+from .chat import Chat
 from .customers import Customers
 from .files import Files
 from .projects import Projects
 from .tasks import Tasks
 from .users import Users
+from .webhooks import DeliveryRecord, Webhooks
 
 A = TypeVar("A")
 P = ParamSpec("P")
@@ -52,10 +54,13 @@ class Emulator:
 
     It holds a `Store` (the organization's name, the id counter, the wall clock) and one
     object per API area, each with its records, rules and seeding helpers: `users`,
-    `projects`, `customers`, `tasks`, `bookkeeping`, `files`. The first areas' helpers are
-    also methods of the emulator under their first names (``emu.add_task`` is
-    ``emu.tasks.add``). In front of the areas' endpoints: `faults`, a rate limit
-    (`set_rate_limit`) and the log of `requests`.
+    `projects`, `customers`, `tasks`, `bookkeeping`, `files`, `chat`, `webhooks`. The
+    first areas' helpers are also methods of the emulator under their first names
+    (``emu.add_task`` is ``emu.tasks.add``). In front of the areas' endpoints: `faults`,
+    a rate limit (`set_rate_limit`) and the log of `requests`.
+
+    Webhook deliveries run in background tasks (`deliveries` records them): `aclose` the
+    emulator (or use it as ``async with``) to cancel those still under way.
 
     ``clock`` (monotonic seconds) drives the rate-limit window, ``now`` (Unix seconds)
     the wall-clock values such as HTTP-dates, task dates and link expiries; inject fakes
@@ -111,6 +116,13 @@ class Emulator:
             ),
             files.ENDPOINTS,
         )
+        self.chat = self._register(
+            Chat(self.store, self.users, self.projects, files=self.files), chat.ENDPOINTS
+        )
+        self.webhooks = self._register(
+            Webhooks(self.store, self.users, self.projects, self.tasks, self.customers),
+            webhooks.ENDPOINTS,
+        )
         self._tokenless = tokenless(self.areas)
         #: The faults to inject into the next requests.
         self.faults = Faults()
@@ -142,6 +154,27 @@ class Emulator:
     def root_id(self) -> str:
         """The id of the main project."""
         return self.projects.root_id
+
+    @property
+    def deliveries(self) -> list[DeliveryRecord]:
+        """Every webhook delivery attempt, in the order they ended (``emu.webhooks``)."""
+        return self.webhooks.deliveries
+
+    async def aclose(self) -> None:
+        """Cancel the webhook deliveries under way, wait until they are over, and `close`."""
+        await self.webhooks.aclose()
+        self.close()
+
+    async def __aenter__(self) -> Emulator:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
     def set_rate_limit(
         self,

@@ -120,8 +120,14 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _non_empty(value: str) -> bool:
+def non_empty(value: str) -> bool:
+    """Tell whether a string is not empty (a `Field` check: ids, names)."""
     return value != ""
+
+
+def non_empty_strings(value: list[Any]) -> bool:
+    """Tell whether every item of an array is a non-empty string (a `Field` check: ids)."""
+    return all(isinstance(item, str) and item != "" for item in value)
 
 
 def _unique(key: str, value: list[str] | None) -> list[str]:
@@ -149,7 +155,7 @@ def _id_or_none(key: str, value: str | None) -> str | None:
 
 
 #: A non-empty string: names and required ids.
-NAME = kind("a non-empty string", STRING, valid=_non_empty)
+NAME = kind("a non-empty string", STRING, valid=non_empty)
 #: A string; null clears it to "".
 TEXT = kind("a string or null", STRING, NULL, convert=_text)
 #: A string or null, kept as sent.

@@ -1,4 +1,4 @@
-"""The loopback server: the emulator's app under uvicorn, in a background thread."""
+"""The loopback server: the emulator's app (or any ASGI app) under uvicorn, in a thread."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from ._emulator import Emulator
 from ._http import PREFIX, ConnectionDropped
@@ -33,9 +34,19 @@ def serve(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> Iterato
     accepts connections. The server runs in a thread with its own event loop, logs only
     warnings and errors, and is shut down (socket closed, thread joined) on exit.
     """
+    with serve_app(emulator.app, host, port) as origin:
+        yield f"{origin}{PREFIX}/"
+
+
+@contextmanager
+def serve_app(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve any ASGI app as `serve` does (a webhook receiver); yield its origin.
+
+    Such as ``http://127.0.0.1:54321``, without a trailing slash.
+    """
     logging.getLogger("uvicorn.error").addFilter(_HIDE_DROPS)
     config = uvicorn.Config(
-        emulator.app,
+        app,
         http="h11",
         ws="none",
         lifespan="on",
@@ -66,7 +77,7 @@ def serve(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> Iterato
                 time.sleep(0.002)
             bound_host, bound_port = sock.getsockname()[:2]
             netloc = f"[{bound_host}]" if family == socket.AF_INET6 else bound_host
-            yield f"http://{netloc}:{bound_port}{PREFIX}/"
+            yield f"http://{netloc}:{bound_port}"
         finally:
             server.should_exit = True
             thread.join()

@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 
 R = TypeVar("R")
 
+#: A subscriber to an area's events: ``listener(event, data)`` (see `Events`).
+Listener = Callable[[str, Mapping[str, Any]], None]
+
 #: The organization's id (records that name it: bookkeeping's ``org``); never a record's id.
 ORG_ID = "0" * 24
 
@@ -49,6 +52,26 @@ class Store:
     def timestamp(self) -> int:
         """Return the current Unix time in whole seconds, as the emulator's dates are sent."""
         return int(self.now())
+
+
+class Events:
+    """The subscribers to an area's events, told in the order they subscribed.
+
+    An area publishes what its endpoints did (``"task-created"`` with the task, ...);
+    another area subscribes without either importing the other (webhooks do).
+    """
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener(event, data)`` after each event published from now on."""
+        self._listeners.append(listener)
+
+    def publish(self, event: str, **data: Any) -> None:
+        """Tell every subscriber that ``event`` happened, with its ``data``."""
+        for listener in self._listeners:
+            listener(event, data)
 
 
 def ordered_copy(record: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:

@@ -86,7 +86,8 @@ async def cubicl_client(cubicl_emulator: Emulator, cubicl_user: str) -> AsyncIte
 
     No network: it goes through ``emu.transport()`` to ``emu.base_url_in_process``. No
     client-side rate limit (the emulator's own, if set, still answers 429), and retries
-    a few milliseconds apart (`RETRY_OPTIONS`). Closed after the test.
+    a few milliseconds apart (`RETRY_OPTIONS`). Closed after the test, when the
+    emulator's webhook deliveries still under way are cancelled too (``emu.aclose()``).
     """
     from cubicl_async import AsyncCubicl, RetryPolicy
 
@@ -98,6 +99,7 @@ async def cubicl_client(cubicl_emulator: Emulator, cubicl_user: str) -> AsyncIte
         retry=RetryPolicy(**RETRY_OPTIONS),
     ) as client:
         yield client
+    await cubicl_emulator.aclose()
 
 
 @pytest.fixture

@@ -63,7 +63,9 @@ def create(customers: Customers, call: Call) -> dict[str, Any]:
     _fit(customers, call.fields)
     fields = dict(call.fields)
     name = fields.pop("name")
-    return customers.record(customers.add(name, **fields))
+    client = customers.record(customers.add(name, **fields))
+    customers.events.publish("client-created", client=client)
+    return client
 
 
 def update(customers: Customers, call: Call) -> dict[str, Any]:
@@ -76,7 +78,9 @@ def update(customers: Customers, call: Call) -> dict[str, Any]:
 
 def delete(customers: Customers, call: Call) -> None:
     """``DELETE /crm/customers/:id``: the client; its tasks lose it, its entries go."""
-    customers.delete(_client(customers, call))
+    client = customers.record(_client(customers, call))
+    customers.delete(client["_id"])
+    customers.events.publish("client-deleted", client=client)
 
 
 ENDPOINTS = [

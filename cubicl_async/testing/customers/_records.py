@@ -6,7 +6,7 @@ import copy
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from .._store import Store, known, ordered_copy, set_fields
+from .._store import Events, Listener, Store, known, ordered_copy, set_fields
 from ..users import Users
 
 #: A client's keys in the order answers follow (cubicl-api.md §7.5); unknown keys come last.
@@ -31,7 +31,8 @@ class Customers:
 
     The seeding helpers are `add`, `get`, `record` and `delete`; the rest is what the
     endpoints and the other areas read. They raise ValueError for unknown ids. Areas
-    that keep data of a client subscribe to its deletion with `on_delete`.
+    that keep data of a client subscribe to its deletion with `on_delete`; the endpoints
+    publish ``client-created`` and ``client-deleted`` (`on_event`, for webhooks).
     """
 
     def __init__(self, store: Store, users: Users) -> None:
@@ -39,6 +40,8 @@ class Customers:
         self.users = users
         self._clients: dict[str, dict[str, Any]] = {}
         self._on_delete: list[Callable[[str], None]] = []
+        #: What the endpoints did: ``client-created``/``client-deleted``, with ``client``.
+        self.events = Events()
 
     # Seeding helpers
 
@@ -85,6 +88,10 @@ class Customers:
     def on_delete(self, forget: Callable[[str], None]) -> None:
         """Call ``forget(client_id)`` after each deletion of a client."""
         self._on_delete.append(forget)
+
+    def on_event(self, listener: Listener) -> None:
+        """Call ``listener(event, data)`` after each client created or deleted through the API."""
+        self.events.subscribe(listener)
 
     def _stored(self, client_id: str) -> dict[str, Any]:
         return known(self._clients, client_id, "client")

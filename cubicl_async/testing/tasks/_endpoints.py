@@ -3,7 +3,8 @@
 Every handler checks, in this order: the request's shape (400; the body was parsed
 before the handler runs), the records it names (404), the caller's permission (403),
 then whether it fits the data (400 for steps or a recurrence that do not match, 422 for
-unknown states, users or clients).
+unknown states, users or clients). A success publishes what changed on
+``tasks.events`` (see docs/emulator.md, Webhooks: events).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._endpoint import Call, Endpoint
+from .._fields import is_number
 from .._http import ApiError
 from . import _access as access
 from . import _fields as bodies
@@ -103,7 +105,9 @@ def _create(tasks: Tasks, user_id: str, fields: dict[str, Any]) -> dict[str, Any
     _fit(tasks, group, {}, fields)
     name = fields.pop("name")
     fields = {key: value for key, value in fields.items() if value is not None}
-    return tasks.get(tasks.add(group, name, created_by=user_id, **fields))
+    task = tasks.get(tasks.add(group, name, created_by=user_id, **fields))
+    tasks.events.publish("task-created", task=task)
+    return task
 
 
 def update(tasks: Tasks, call: Call) -> dict[str, Any]:
@@ -116,14 +120,32 @@ def update(tasks: Tasks, call: Call) -> dict[str, Any]:
         fields["archivedAt"] = tasks.store.timestamp() if fields.pop("archived") else None
     _fit(tasks, task["group"], task, fields)
     task_id = task["_id"]
+    before = tasks.get(task_id)
     changes = tasks.change(task_id, fields)
     activity = tasks.record_activity(task_id, call.user_id, "update", changes=changes)
-    return {"activity": activity, "task": tasks.get(task_id)}
+    after = tasks.get(task_id)
+    tasks.events.publish("task-updated", oldTask=before, updatedTask=after)
+    _publish_state(tasks, before, after)
+    if _archived(before) != _archived(after):
+        tasks.events.publish("task-archived" if _archived(after) else "task-restored", task=after)
+    return {"activity": activity, "task": after}
+
+
+def _archived(task: Mapping[str, Any]) -> bool:
+    return is_number(task.get("archivedAt"))
+
+
+def _publish_state(tasks: Tasks, before: Mapping[str, Any], after: Mapping[str, Any]) -> None:
+    """Publish ``task-state-changed`` if the state is another one now."""
+    old, new = before.get("state"), after.get("state")
+    if old != new:
+        tasks.events.publish("task-state-changed", task=after, oldState=old, newState=new)
 
 
 def delete(tasks: Tasks, call: Call) -> None:
     """``DELETE /tasks/:id``: the task and its subtasks."""
-    tasks.delete(_task(tasks, call, "delete")["_id"])
+    for task in tasks.delete(_task(tasks, call, "delete")["_id"]):
+        tasks.events.publish("task-deleted", task=task)
 
 
 def set_state(tasks: Tasks, call: Call) -> dict[str, Any]:
@@ -132,10 +154,13 @@ def set_state(tasks: Tasks, call: Call) -> dict[str, Any]:
     task = _task(tasks, call, "state")
     _check_state(tasks, task["group"], state)
     task_id = task["_id"]
+    before = tasks.get(task_id)
     changes = {"state": {"old": task.get("state"), "new": state}}
     tasks.change(task_id, {"state": state})
     activity = tasks.record_activity(task_id, call.user_id, "state", changes=changes)
-    return {"activity": activity, "task": tasks.get(task_id)}
+    after = tasks.get(task_id)
+    _publish_state(tasks, before, after)
+    return {"activity": activity, "task": after}
 
 
 # Activities
@@ -152,9 +177,11 @@ def comment(tasks: Tasks, call: Call) -> dict[str, Any]:
     if not content and not files:
         raise ApiError(400, "a comment needs content or files")
     task_id = _task(tasks, call, "comment")["_id"]
-    return tasks.record_activity(
+    activity = tasks.record_activity(
         task_id, call.user_id, "comment", content=content, files=files, visibleToCustomer=False
     )
+    tasks.events.publish("comment-created", task=tasks.get(task_id), comment=activity)
+    return activity
 
 
 def set_visibility(tasks: Tasks, call: Call) -> dict[str, Any]:

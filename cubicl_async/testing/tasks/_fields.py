@@ -32,6 +32,7 @@ from .._fields import (
     fail,
     is_number,
     kind,
+    non_empty_strings,
 )
 from .._http import ApiError
 
@@ -41,10 +42,6 @@ STEP_SHAPES: dict[str, type | None] = {"none": None, "steps": list, "progress": 
 
 def _priority(value: int) -> bool:
     return 1 <= value <= 5
-
-
-def _file_ids(value: list[Any]) -> bool:
-    return all(isinstance(item, str) and item != "" for item in value)
 
 
 def _files(key: str, value: list[str] | None) -> list[dict[str, str]]:
@@ -99,7 +96,7 @@ FILES = kind(
     "an array of file ids (non-empty strings) or null",
     ARRAY,
     NULL,
-    valid=_file_ids,
+    valid=non_empty_strings,
     convert=_files,
 )
 STEP_TYPE = kind(

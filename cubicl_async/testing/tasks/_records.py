@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .._store import Store, known, ordered_copy, set_fields
+from .._store import Events, Listener, Store, known, ordered_copy, set_fields
 from ..customers import Customers
 from ..projects import Projects
 from ..users import Users
@@ -59,7 +59,7 @@ class Tasks:
 
     The seeding helpers are `add`, `get`, `activities` and `delete`; the rest is what the
     endpoints read and change. The helpers raise ValueError for unknown ids; the API's
-    checks are in the endpoints.
+    checks are in the endpoints, which publish what they did (`on_event`, for webhooks).
     """
 
     def __init__(
@@ -72,6 +72,8 @@ class Tasks:
         self._tasks: dict[str, dict[str, Any]] = {}
         self._activities: dict[str, list[dict[str, Any]]] = {}
         self._created = 0
+        #: What the endpoints did, named as the webhook types (``task-created``, ...).
+        self.events = Events()
         customers.on_delete(self.forget_customer)
 
     # Seeding helpers
@@ -128,18 +130,27 @@ class Tasks:
         self._stored(task_id)
         return copy.deepcopy(self._activities[task_id])
 
-    def delete(self, task_id: str) -> None:
-        """Delete a task, its subtasks (recursively) and their activities; unlink its parent."""
+    def delete(self, task_id: str) -> list[dict[str, Any]]:
+        """Delete a task, its subtasks (recursively) and their activities; unlink its parent.
+
+        Returns the tasks deleted, as they were (copies), the task itself first.
+        """
         parent_id = self._stored(task_id).get("parent")
         if parent_id in self._tasks:
             parent = self._tasks[parent_id]
             parent["subtasks"] = [sub for sub in parent.get("subtasks", []) if sub != task_id]
-        todo = [task_id]
+        todo, deleted = [task_id], []
         while todo:
-            gone = self._tasks.pop(todo.pop(), None)
+            gone = self._tasks.pop(todo.pop(0), None)
             if gone is not None:
                 del self._activities[gone["_id"]]
+                deleted.append(render(gone))
                 todo += gone.get("subtasks", [])
+        return deleted
+
+    def on_event(self, listener: Listener) -> None:
+        """Call ``listener(event, data)`` after each change the endpoints make (see `events`)."""
+        self.events.subscribe(listener)
 
     def forget_customer(self, customer_id: str) -> None:
         """Set ``customer`` to null on every task that embeds this (deleted) client."""
