@@ -14,8 +14,8 @@ async def test_threads_are_typed_with_their_counters(client: AsyncCubicl, demo: 
     """Each seeded kind of thread reads; `access` 0 reads as None (never opened)."""
     threads = await client.chat.threads()
     assert {t.type for t in threads} >= {ThreadType.GROUP, ThreadType.PERSONAL, ThreadType.CUSTOM}
-    backend = next(t for t in threads if t.type is ThreadType.GROUP)
-    assert backend.project == demo.projects["Backend"]
+    backend = next(t for t in threads if t.id == demo.threads["Backend"])
+    assert (backend.type, backend.project) == (ThreadType.GROUP, demo.projects["Backend"])
     assert backend.last_message is not None
     assert all(isinstance(t, ChatThread) for t in threads)
 
@@ -65,9 +65,9 @@ async def test_new_messages_during_a_walk_back_are_never_repeated(
 async def test_search_and_max_items(local: AsyncCubicl, demo: Demo) -> None:
     """Search narrows by text; max_items stops the iteration."""
     thread = demo.threads["Backend"]
-    found = await local.chat.messages(thread, search="deploy")
-    assert found
-    assert all(m.content and "deploy" in m.content.lower() for m in found)
+    found = await local.chat.messages(thread, search="NOTE 1")
+    assert len(found) == 11  # note 1 and notes 10 to 19
+    assert all(m.content and "note 1" in m.content for m in found)
     assert len([m async for m in local.chat.messages(thread, max_items=3)]) == 3
 
 
