@@ -97,12 +97,12 @@ class Webhooks(Resource):
         *,
         type: WebhookType | str | Unset = UNSET,
         url: str | Unset = UNSET,
-        project: str | Unset = UNSET,
+        project: str | Unset | None = UNSET,
     ) -> Webhook:
-        """Change some fields of a webhook: only those given are sent."""
+        """Change some fields of a webhook: only those given are sent (`project=None` unbinds)."""
         if not isinstance(url, Unset):
             _url(url)
-        if not isinstance(project, Unset):
+        if isinstance(project, str):
             check_id("project", project)
         body = request_body({"type": type, "url": url, "group": project})
         if not body:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
 import pathlib
+import socket
 import subprocess
 import sys
+
+import pytest
+
+from cubicl_async.testing import Emulator, seed_demo, serve
+from cubicl_async.testing._server import serve_app
 
 ROOT = pathlib.Path(__file__).parent.parent
 
@@ -41,3 +49,34 @@ def test_the_pytest_plugin_example_passes_in_a_fresh_project(tmp_path: pathlib.P
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
+
+
+async def test_the_webhook_receiver_example_prints_the_demo_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """examples/webhook_receiver.py against the demo on loopback: both changes arrive."""
+    spec = importlib.util.spec_from_file_location(
+        "receiver", ROOT / "examples" / "webhook_receiver.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    receiver = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(receiver)
+    emu = Emulator()
+    seed_demo(emu)
+    emu.webhooks.retry_delays = (0.2, 0.5, 1.0)  # the receiver starts listening after its hooks
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    seen: list[object] = []
+    with serve(emu) as base_url:
+        monkeypatch.setenv("CUBICL_BASE_URL", base_url)
+        monkeypatch.setenv("CUBICL_TOKEN", "demo-token")
+        app = receiver.build_app(f"http://127.0.0.1:{port}", demo=True, show=seen.append)
+        with serve_app(app, port=port):
+            for _ in range(100):  # bounded: at most 5 s
+                if len(seen) >= 2:
+                    break
+                await asyncio.sleep(0.05)
+        await emu.aclose()
+    assert {type(event).__name__ for event in seen} == {"TaskUpdated", "TaskStateChanged"}
