@@ -29,7 +29,7 @@ from ._errors import (
     QueueTimeoutError,
 )
 from ._files import Files
-from ._httpx import check_timeout, downloading, may_have_left, request_error
+from ._httpx import check_timeout, downloading, may_have_left, request_error, warm_up
 from ._projects import Projects
 from ._retry import RAISE, Action, RetryPolicy
 from ._session import ClientStats, Queued, Session, close_elsewhere
@@ -243,6 +243,7 @@ class AsyncCubicl:
             raise ClientStateError("this AsyncCubicl is closed; create a new client")
         loop = asyncio.get_running_loop()
         if session.loop is None:
+            warm_up()  # before the first request passes the throttle, not after
             if session.http is None:
                 session.http = httpx.AsyncClient(
                     transport=self._transport,
