@@ -9,8 +9,8 @@ changes what every fixture below and the plugin's work on.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Protocol
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -31,10 +31,51 @@ asyncio.set_event_loop(None)
 FAST_RETRY = RetryPolicy(**RETRY_OPTIONS)
 
 
+#: The fake wall clock's start: 2023-11-14 22:13:20 UTC, in Unix seconds.
+NOW = 1_700_000_000
+DAY = 86_400
+
+
+class FakeNow:
+    """A wall clock (Unix seconds) that moves only when a test sets it."""
+
+    def __init__(self) -> None:
+        self.t: float = NOW
+
+    def __call__(self) -> float:
+        """Return the current fake time."""
+        return self.t
+
+
 @pytest.fixture
-def emu() -> Emulator:
-    """Return a fresh emulator (override it in a module to configure the emulator)."""
-    return Emulator()
+def clock() -> FakeNow:
+    """Return the wall clock of `emu`, stopped at `NOW` until a test moves it."""
+    return FakeNow()
+
+
+@pytest.fixture
+def emu(clock: FakeNow) -> Iterator[Emulator]:
+    """Yield a fresh emulator on the fake `clock`, closed after the test.
+
+    Override it in a module to configure the emulator otherwise.
+    """
+    with Emulator(now=clock) as emulator:
+        yield emulator
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    """Check the status of an answer and return its JSON body."""
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def error(response: httpx.Response, status: int) -> str:
+    """Check that an answer is an error with this status and return its message."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"message"}
+    message: str = body["message"]
+    return message
 
 
 @pytest.fixture

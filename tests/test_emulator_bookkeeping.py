@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 from cubicl_async.testing import Emulator, seed_demo
 from cubicl_async.testing.bookkeeping import CURRENCIES, AmountError
 
-from .conftest import Connect
-from .test_emulator_tasks import DAY, NOW, FakeNow, error, ok
+from .conftest import DAY, NOW, Connect, FakeNow, error, ok
 
 ORG = "0" * 24
 ENTRY_KEYS = [
@@ -40,16 +39,6 @@ class Org:
     #: Two clients.
     globex: str
     initech: str
-
-
-@pytest.fixture
-def clock() -> FakeNow:
-    return FakeNow()
-
-
-@pytest.fixture
-def emu(clock: FakeNow) -> Emulator:
-    return Emulator(now=clock)
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ import pytest
 from cubicl_async import AsyncCubicl
 from cubicl_async.testing import Demo, Emulator, seed_demo
 
-from .conftest import Connect
-from .test_emulator_tasks import NOW, FakeNow, error, ok
+from .conftest import NOW, Connect, FakeNow, error, ok
 
 THREAD_KEYS = ["_id", "type", "users", "activity", "access", "lastMessage", "newActivityCount",
                "createdAt"]  # fmt: skip
@@ -33,16 +32,6 @@ class Org:
     #: Member of nothing.
     outsider: str
     project: str
-
-
-@pytest.fixture
-def clock() -> FakeNow:
-    return FakeNow()
-
-
-@pytest.fixture
-def emu(clock: FakeNow) -> Emulator:
-    return Emulator(now=clock)
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import pytest
 
 from cubicl_async.testing import Emulator, seed_demo
 
-from .conftest import Connect
-from .test_emulator_tasks import NOW, FakeNow, error, ok
+from .conftest import NOW, Connect, FakeNow, error, ok
 
 FULL_KEYS = ["_id", "name", "contacts", "customFields", "portalCustomerManagerIds", "createdAt"]
 EVERY_KEY = [*FULL_KEYS[:2], "fullname", "email", "phone", *FULL_KEYS[2:]]

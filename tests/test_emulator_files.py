@@ -20,9 +20,8 @@ import pytest
 from cubicl_async.testing import Emulator, seed_demo, serve
 from cubicl_async.testing._gate import READ_AHEAD, Gate
 
-from .conftest import Connect
+from .conftest import NOW, Connect, FakeNow, error, ok
 
-NOW = 1_700_000_000
 NONE = {"tasks": "none", "files": "none", "gantt": "none", "reports": "none"}
 MANAGE = {"tasks": "manage", "files": "manage", "gantt": "edit", "reports": "view"}
 NODE_KEYS = ["_id", "parent", "group", "type", "file", "createdAt"]
@@ -30,17 +29,6 @@ MIB = 2**20
 
 #: Run a test in process, then over loopback (`raw_base_url` serves the test's emulator).
 BOTH = pytest.mark.parametrize("raw_base_url", ["in_process", "loopback"], indirect=True)
-
-
-class FakeNow:
-    """A wall clock (Unix seconds) that moves only when a test sets it."""
-
-    def __init__(self) -> None:
-        self.t: float = NOW
-
-    def __call__(self) -> float:
-        """Return the current fake time."""
-        return self.t
 
 
 @dataclass(frozen=True)
@@ -53,17 +41,6 @@ class Org:
     users: dict[str, str]
     project: str
     client: str
-
-
-@pytest.fixture
-def clock() -> FakeNow:
-    return FakeNow()
-
-
-@pytest.fixture
-def emu(clock: FakeNow) -> Iterator[Emulator]:
-    with Emulator(now=clock) as emulator:
-        yield emulator
 
 
 @pytest.fixture
@@ -94,21 +71,6 @@ def org(emu: Emulator) -> Org:
 @pytest.fixture
 def admin(connect: Connect, org: Org) -> httpx.AsyncClient:
     return connect(user=org.admin)
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    """Check the status of an answer and return its JSON body."""
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def error(response: httpx.Response, status: int) -> str:
-    """Check that an answer is an error with this status and return its message."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"message"}
-    message: str = body["message"]
-    return message
 
 
 def form(*parts: tuple[str, str | None, str | None, bytes]) -> tuple[bytes, dict[str, str]]:

@@ -11,10 +11,8 @@ import pytest
 
 from cubicl_async.testing import Emulator, seed_demo, serve
 
-from .conftest import Connect
+from .conftest import NOW, Connect, FakeNow, error, ok
 
-NOW = 1_700_000_000
-DAY = 86_400
 NONE = {"tasks": "none", "files": "none", "gantt": "none", "reports": "none"}
 CLOSED = {"members": NONE, "everybody": NONE}
 LIGHT_KEYS = [
@@ -47,17 +45,6 @@ TWO_DONE_STATES = [
 ]
 
 
-class FakeNow:
-    """A wall clock (Unix seconds) that moves only when a test sets it."""
-
-    def __init__(self) -> None:
-        self.t: float = NOW
-
-    def __call__(self) -> float:
-        """Return the current fake time."""
-        return self.t
-
-
 @dataclass(frozen=True)
 class Org:
     """The ids of the organization most tests use."""
@@ -70,16 +57,6 @@ class Org:
     outsider: str
     project: str
     other: str
-
-
-@pytest.fixture
-def clock() -> FakeNow:
-    return FakeNow()
-
-
-@pytest.fixture
-def emu(clock: FakeNow) -> Emulator:
-    return Emulator(now=clock)
 
 
 @pytest.fixture
@@ -100,21 +77,6 @@ def admin(connect: Connect, org: Org) -> httpx.AsyncClient:
 @pytest.fixture
 def member(connect: Connect, org: Org) -> httpx.AsyncClient:
     return connect(user=org.member)
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    """Check the status of an answer and return its JSON body."""
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def error(response: httpx.Response, status: int) -> str:
-    """Check that an answer is an error with this status and return its message."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"message"}
-    message: str = body["message"]
-    return message
 
 
 async def create(client: httpx.AsyncClient, group: str, name: str = "T", **fields: Any) -> Any:

@@ -21,8 +21,7 @@ from cubicl_async.testing import DeliveryRecord, Emulator, serve
 from cubicl_async.testing._server import serve_app
 from cubicl_async.testing.webhooks._delivery import is_loopback
 
-from .conftest import Connect
-from .test_emulator_tasks import NOW, FakeNow, error, ok
+from .conftest import NOW, Connect, FakeNow, error, ok
 
 RECEIVER = "http://receiver.test"
 HOOK_KEYS = ["_id", "type", "url", "group", "user", "createdAt"]
