@@ -9,6 +9,7 @@ changes what every fixture below and the plugin's work on.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Protocol
 
@@ -184,3 +185,9 @@ async def act_as(emu: Emulator, wire: dict[str, object]) -> AsyncIterator[ActAs]
     yield make
     for client in clients:
         await client.aclose()
+
+
+def sent(emu: Emulator) -> dict[str, Any]:
+    """Return the JSON body of the last request the emulator saw."""
+    body: dict[str, Any] = json.loads(emu.requests[-1].body)
+    return body

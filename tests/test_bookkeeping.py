@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -25,13 +24,7 @@ from cubicl_async import (
 )
 from cubicl_async.testing import Demo, Emulator, seed_demo
 
-from .conftest import ActAs
-
-
-def sent(emu: Emulator) -> dict[str, Any]:
-    """Return the JSON body of the last request the emulator saw."""
-    body: dict[str, Any] = json.loads(emu.requests[-1].body)
-    return body
+from .conftest import ActAs, sent
 
 
 async def new_entry(client: AsyncCubicl, demo: Demo, amount: Any = Decimal("100.00"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -18,11 +17,7 @@ from cubicl_async import (
 )
 from cubicl_async.testing import Demo, Emulator
 
-
-def sent(emu: Emulator) -> dict[str, Any]:
-    """Return the JSON body of the last request the emulator saw."""
-    body: dict[str, Any] = json.loads(emu.requests[-1].body)
-    return body
+from .conftest import sent
 
 
 async def test_create_get_update_delete(client: AsyncCubicl, emu: Emulator, demo: Demo) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +27,7 @@ from cubicl_async import (
 from cubicl_async._convert import structure, unstructure
 from cubicl_async.testing import Demo, Emulator, seed_demo
 
-from .conftest import FAST_RETRY
+from .conftest import FAST_RETRY, sent
 from .strategies import task_payloads
 
 T = 1_700_000_000  # the fixed "now" of the emulator below
@@ -54,12 +53,6 @@ async def grace(emu: Emulator, demo: Demo) -> AsyncIterator[AsyncCubicl]:
     """Yield a client of Grace, the demo member."""
     async with connect(emu, demo.member) as client:
         yield client
-
-
-def sent(emu: Emulator) -> dict[str, Any]:
-    """Return the JSON body of the last request the emulator saw."""
-    body: dict[str, Any] = json.loads(emu.requests[-1].body)
-    return body
 
 
 def names(tasks: list[Task]) -> list[str | None]:
