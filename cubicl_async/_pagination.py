@@ -38,17 +38,24 @@ class SkipLimit(Generic[T]):
     A list of N items costs `N // page_size + 1` requests (the last one short or empty).
     """
 
-    def __init__(self, fetch: Callable[[int, int], Awaitable[list[T]]], page_size: int) -> None:
+    def __init__(
+        self, fetch: Callable[[int, int], Awaitable[list[T]]], page_size: int, start: int = 0
+    ) -> None:
         _check_page_size(page_size)
-        self._fetch = fetch
+        if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+            raise ValueError(f"start must be an int of at least 0, got {start!r}")
+        #: `fetch(skip, limit)`: one page.
+        self.fetch = fetch
         #: Items requested per page (the `limit` sent).
         self.page_size = page_size
+        #: The `skip` of the first page.
+        self.start = start
 
     async def pages(self) -> AsyncIterator[list[T]]:
         """Yield each page as answered, until one comes back shorter than `page_size`."""
-        skip = 0
+        skip = self.start
         while True:
-            page = await self._fetch(skip, self.page_size)
+            page = await self.fetch(skip, self.page_size)
             yield page
             if len(page) < self.page_size:
                 return
@@ -184,6 +191,17 @@ class Pager(Generic[T]):
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(f"{self!r} (not fetched: iterate or await it)")
+
+    def starting_at(self, skip: int) -> Pager[T]:
+        """Return the same `skip`/`limit` list from its item `skip` on (to resume a job).
+
+        Only for a `skip`/`limit` list; the requests it costs start from there.
+        """
+        strategy = self._strategy
+        if not isinstance(strategy, SkipLimit):
+            raise TypeError("only a skip/limit list can start elsewhere than its beginning")
+        return Pager(SkipLimit(strategy.fetch, strategy.page_size, start=skip), self._key,
+                     max_items=self.max_items, describe=f"{self.describe} from={skip}")  # fmt: skip
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for page in self.pages():
