@@ -280,7 +280,7 @@ class AsyncCubicl:
         `path` is relative to `base_url` and already percent-encoded; `body` is a record
         or JSON-ready data; `into` is the type the answer is structured into (`None`: the
         endpoint answers nothing), from inside a `{unwrap: ...}` wrapper if it has one.
-        The call runs as a task of its own, so `aclose()` can end it.
+        The call runs in the caller's task; `aclose()` cancels it into `ClientStateError`.
         """
         http, slots = self._bind()
         session = self._session
@@ -289,6 +289,8 @@ class AsyncCubicl:
         if raw is not None:
             headers = {**(headers or {}), **raw.headers}
         query = encode_params(params)
+        # the client's own timeout applies unless with_options() set another
+        own = self._timeout is session.timeout
         try:
             request = http.build_request(
                 method,
@@ -297,10 +299,7 @@ class AsyncCubicl:
                 json=unstructure(body) if body is not None and raw is None else None,
                 content=raw.content if raw is not None else None,
                 headers=headers,
-                # the client's own timeout applies unless with_options() set another
-                timeout=self._timeout
-                if self._timeout is not session.timeout
-                else httpx.USE_CLIENT_DEFAULT,
+                timeout=httpx.USE_CLIENT_DEFAULT if own else self._timeout,
             )
         except httpx.InvalidURL as exc:
             raise ConfigurationError(f"cannot build a URL for {method} {path}: {exc}") from None
@@ -314,8 +313,7 @@ class AsyncCubicl:
                     expected_wait=expected,
                 )
         queued = Queued(session)
-        # The call runs in the caller's own task (no task of its own: that cost 67 µs a
-        # call); aclose() cancels the tasks inside a call and turns that into our error.
+        # No task of its own (that cost 67 µs a call): aclose() cancels the caller's.
         task = asyncio.current_task()
         assert task is not None  # noqa: S101 - asyncio always runs coroutines in a task
         session.calls.add(task)
