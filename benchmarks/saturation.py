@@ -1,7 +1,8 @@
 """Benchmark: how much of the server's rate limit the SDK uses, and how often it hits it.
 
-The emulator serves on loopback with a limit of R requests per 1-second sliding window.
-Each scenario sends 1,000 GETs from 50 concurrent callers and prints one line:
+The emulator serves on loopback with a limit of R requests per sliding window of PERIOD
+seconds (100 per 1 s unless the scenario says otherwise). Each scenario sends 1,000 GETs
+(200 in scenario f) from 50 concurrent callers and prints one line:
 
     scenario a: rate/limit=0.97 429s=0 failed=0
 
@@ -13,9 +14,11 @@ sees; the last answer's latency is not the SDK's to hide). `429s` counts the ser
 Scenarios: (a) client configured at the server's limit; (b) at twice it: the SDK must
 find the real limit (the emulator sends no Retry-After here, so a 429 costs the SDK's own
 estimate of when the window frees a slot, not a whole second of a 1-second window);
-(c) 200 ms of latency on every answer, with the SDK's default concurrency; (d) two
-clients sharing one RateLimiter. The emulator runs in a child process, as a real server
-would, so it does not compete with the client for the GIL.
+(c) 200 ms of latency on every answer, with the SDK's default concurrency (a slot is held
+until its answer, so the rate is at most R per PERIOD + latency: 0.83 by design);
+(d) two clients sharing one RateLimiter; (e) 600 per 10 s; (f) 10 per 1 s. The emulator
+runs in a child process, as a real server would, so it does not compete with the client
+for the GIL.
 """
 
 from __future__ import annotations
@@ -51,10 +54,10 @@ class Stamping(httpx.AsyncHTTPTransport):
         return response
 
 
-async def run(clients: list[AsyncCubicl]) -> int:
-    """Send CALLS GETs from CALLERS callers spread over `clients`; return the failures."""
+async def run(clients: list[AsyncCubicl], calls: int) -> int:
+    """Send `calls` GETs from CALLERS callers spread over `clients`; return the failures."""
     queue: asyncio.Queue[None] = asyncio.Queue()
-    for _ in range(CALLS):
+    for _ in range(calls):
         queue.put_nowait(None)
     failed = 0
 
@@ -71,11 +74,11 @@ async def run(clients: list[AsyncCubicl]) -> int:
     return failed
 
 
-def serve_for_scenario(retry_after: str, latency: float) -> None:
-    """In the child: serve the demo organization at R per PERIOD."""
+def serve_for_scenario(retry_after: str, latency: float, requests: int, period: float) -> None:
+    """In the child: serve the demo organization at `requests` per `period`."""
     emu = Emulator(
-        rate_limit=R,
-        rate_period=PERIOD,
+        rate_limit=requests,
+        rate_period=period,
         retry_after=None if retry_after == "none" else retry_after,  # type: ignore[arg-type]
     )
     seed_demo(emu)
@@ -85,11 +88,12 @@ def serve_for_scenario(retry_after: str, latency: float) -> None:
 
 async def scenario(
     name: str, *, limits: list[RateLimit | RateLimiter], retry_after: str = "seconds",
-    latency: float = 0.0,
+    latency: float = 0.0, requests: int = R, period: float = PERIOD, calls: int = CALLS,
 ) -> None:  # fmt: skip
     """Run one scenario against a fresh server and print its line."""
     log: list[tuple[float, int]] = []
-    with child_server(__file__, retry_after, str(latency)) as base_url:
+    server = (retry_after, str(latency), str(requests), str(period))
+    with child_server(__file__, *server) as base_url:
         clients = [
             AsyncCubicl(
                 "demo-token", base_url=base_url, rate_limit=limit, transport=Stamping(log),
@@ -98,29 +102,38 @@ async def scenario(
             for limit in limits
         ]  # fmt: skip
         try:
-            failed = await run(clients)
+            failed = await run(clients, calls)
         finally:
             for client in clients:
                 await client.aclose()
     accepted = sorted(sent for sent, status in log if status == 200)
     limited = sum(status == 429 for _, status in log)
     first = min(sent for sent, _ in log)
-    ratio = (len(accepted) - 1) / (accepted[-1] - first) / (R / PERIOD)
+    ratio = (len(accepted) - 1) / (accepted[-1] - first) / (requests / period)
     print(f"scenario {name}: rate/limit={ratio:.2f} 429s={limited} failed={failed}", flush=True)
 
 
-async def main() -> None:
-    """Run the four scenarios in order."""
+async def main(only: list[str]) -> None:
+    """Run the six scenarios in order (or those named on the command line)."""
     at_limit = RateLimit(R, PERIOD)
-    await scenario("a", limits=[at_limit])
-    await scenario("b", limits=[RateLimit(2 * R, PERIOD)], retry_after="none")
-    await scenario("c", limits=[at_limit], latency=0.2)
     shared = RateLimiter(at_limit)
-    await scenario("d", limits=[shared, shared])
+    runs = {
+        "a": scenario("a", limits=[at_limit]),
+        "b": scenario("b", limits=[RateLimit(2 * R, PERIOD)], retry_after="none"),
+        "c": scenario("c", limits=[at_limit], latency=0.2),
+        "d": scenario("d", limits=[shared, shared]),
+        "e": scenario("e", limits=[RateLimit(600, 10.0)], requests=600, period=10.0),
+        "f": scenario("f", limits=[RateLimit(10, 1.0)], requests=10, calls=200),
+    }
+    for name, run in runs.items():
+        if only and name not in only:
+            run.close()
+        else:
+            await run
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--serve"]:
-        serve_for_scenario(sys.argv[2], float(sys.argv[3]))
+        serve_for_scenario(sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
     else:
-        asyncio.run(main())
+        asyncio.run(main(sys.argv[1:]))

@@ -61,6 +61,7 @@ from ._errors import (
     SourceError,
     StorageFullError,
     TeapotError,
+    ThrottleUnavailableError,
     TooManyItemsError,
 )
 from ._files import FileLink, FileNode, FileNodeType, Files, WalkedNode
@@ -190,6 +191,7 @@ __all__ = [
     "TeapotError",
     "ThreadType",
     "Throttle",
+    "ThrottleUnavailableError",
     "TooManyItemsError",
     "Totals",
     "Unset",

@@ -7,6 +7,7 @@
     ├── PaginationError         a list whose next page brings nothing new (the server loops)
     ├── QueueTimeoutError       the call would wait at the throttle longer than max_queue_wait
     ├── SourceError             an upload's source failed, or gave more or fewer bytes than its size
+    ├── ThrottleUnavailableError the shared throttle's store (Redis) stayed unreachable: not sent
     ├── TooManyItemsError       a list longer than max_items, awaited whole  (also ValueError)
     ├── APIConnectionError      the request got no HTTP answer (chained from the httpx error;
     │   │                       request_sent says whether any byte of it can have left)
@@ -54,6 +55,7 @@ __all__ = [
     "SourceError",
     "StorageFullError",
     "TeapotError",
+    "ThrottleUnavailableError",
     "TooManyItemsError",
 ]
 
@@ -115,6 +117,13 @@ class QueueTimeoutError(CubiclError):
         super().__init__(message)
         #: Seconds the call would have waited before being sent (the client's estimate).
         self.expected_wait = expected_wait
+
+
+class ThrottleUnavailableError(CubiclError):
+    """The shared throttle could not reach its store (Redis) in time: the call was not sent.
+
+    Chained (`__cause__`) from the last error of the Redis client.
+    """
 
 
 class APIConnectionError(CubiclError):
