@@ -6,8 +6,9 @@ import contextlib
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
-from cubicl_async.testing import Emulator, serve
+from cubicl_async.testing import Emulator, seed_demo, serve
 
 
 @contextlib.contextmanager
@@ -29,3 +30,10 @@ def serve_until_stdin_closes(emulator: Emulator) -> None:
     with serve(emulator) as url:
         print(url, flush=True)
         sys.stdin.read()
+
+
+def serve_demo(**options: Any) -> None:
+    """In the child: serve the demo organization (`Emulator(**options)`) until stdin closes."""
+    emulator = Emulator(**options)
+    seed_demo(emulator)
+    serve_until_stdin_closes(emulator)

@@ -29,10 +29,9 @@ import time
 from pathlib import Path
 
 import httpx
-from _child import child_server, serve_until_stdin_closes
+from _child import child_server, serve_demo
 
 from cubicl_async import AsyncCubicl, RateLimit, RateLimiter, RetryPolicy
-from cubicl_async.testing import Emulator, seed_demo
 
 R = 100  # requests per window, for the token
 PERIOD = 1.0  # seconds
@@ -168,13 +167,6 @@ def start_redis() -> tuple[subprocess.Popen[bytes], str]:
     return server, f"redis://127.0.0.1:{port}/0"
 
 
-def serve() -> None:
-    """In the emulator's child: serve the demo organization at R per PERIOD for the token."""
-    emu = Emulator(rate_limit=R, rate_period=PERIOD)
-    seed_demo(emu)
-    serve_until_stdin_closes(emu)
-
-
 async def main() -> None:
     """Run the four runs, each against a fresh server window and a fresh Redis key."""
     server, redis_url = start_redis()
@@ -190,7 +182,7 @@ async def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--serve"]:
-        serve()
+        serve_demo(rate_limit=R, rate_period=PERIOD)
     elif sys.argv[1:2] == ["--work"]:
         asyncio.run(work(*sys.argv[2:6]))
     else:

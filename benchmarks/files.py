@@ -26,10 +26,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-from _child import child_server, serve_until_stdin_closes
+from _child import child_server, serve_demo
 
 from cubicl_async import AsyncCubicl
-from cubicl_async.testing import Emulator, seed_demo
 
 SIZE = 256 * 2**20
 ROUNDS = 4
@@ -132,15 +131,8 @@ async def main() -> None:
     )
 
 
-def serve() -> None:
-    """In the child: serve the demo organization, without limits."""
-    emu = Emulator()
-    seed_demo(emu)
-    serve_until_stdin_closes(emu)
-
-
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--serve"]:
-        serve()
+        serve_demo()
     else:
         asyncio.run(main())

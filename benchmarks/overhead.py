@@ -23,10 +23,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 import httpx
-from _child import child_server, serve_until_stdin_closes
+from _child import child_server, serve_demo
 
 from cubicl_async import AsyncCubicl
-from cubicl_async.testing import Emulator, seed_demo
 
 ROUNDS = 400
 HEADERS = {"Authorization": "Bearer demo-token"}
@@ -77,15 +76,8 @@ async def main() -> None:
                           f"cpu={sdk_cpu / default_cpu:.2f}", flush=True)  # fmt: skip
 
 
-def serve() -> None:
-    """In the child: serve the demo organization, without limits."""
-    emu = Emulator()
-    seed_demo(emu)
-    serve_until_stdin_closes(emu)
-
-
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--serve"]:
-        serve()
+        serve_demo()
     else:
         asyncio.run(main())

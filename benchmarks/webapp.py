@@ -23,10 +23,9 @@ import sys
 import time
 
 import httpx
-from _child import child_server, serve_until_stdin_closes
+from _child import child_server, serve_demo
 
 from cubicl_async import AsyncCubicl, QueueTimeoutError, RateLimit
-from cubicl_async.testing import Emulator, seed_demo
 
 R = 20  # requests per window
 PERIOD = 1.0  # seconds
@@ -82,15 +81,8 @@ async def main() -> None:
     )
 
 
-def serve() -> None:
-    """In the child: serve the demo organization at R per PERIOD."""
-    emu = Emulator(rate_limit=R, rate_period=PERIOD)
-    seed_demo(emu)
-    serve_until_stdin_closes(emu)
-
-
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--serve"]:
-        serve()
+        serve_demo(rate_limit=R, rate_period=PERIOD)
     else:
         asyncio.run(main())
