@@ -6,7 +6,7 @@ a quiet window (as in a running app), gets a burst of 10 R calls at once, as a w
 under load would. Calls that would wait longer than W fail at
 once with `QueueTimeoutError` (shed) and are never sent; the others are served. Prints:
 
-    webapp calls=200 served=38 shed=162 p99_wait/W=0.97 sent_after_shed=0
+    webapp calls=200 served=40 shed=160 p99_wait/W=0.98 sent_after_shed=0
 
 `p99_wait/W` is the 99th percentile of the served calls' waits (from the call to its
 request leaving for the server) over W: at most 1.0 means the deadline held.
