@@ -113,8 +113,10 @@ def pool_size(rate: float | None) -> int:
     """Return the default `max_concurrency` for a rate limit of `rate` requests a second.
 
     Enough requests in flight to keep the rate at `SIZED_FOR_LATENCY` of latency, within
-    4 and 32; 8 when there is no client-side limit.
+    4 and 32; 4 when there is no client-side limit (`benchmarks/overhead.py`: each pooled
+    connection costs every request CPU in httpcore, and 4 on loopback served more calls a
+    second than 8 or 16).
     """
     if rate is None:
-        return 8
+        return 4
     return min(32, max(4, math.ceil(rate * SIZED_FOR_LATENCY)))
