@@ -29,7 +29,15 @@ from ._errors import (
     QueueTimeoutError,
 )
 from ._files import Files
-from ._httpx import check_timeout, downloading, may_have_left, request_error, warm_up
+from ._httpx import (
+    Through,
+    check_timeout,
+    downloading,
+    may_have_left,
+    request_error,
+    warm_up,
+    wire_for,
+)
 from ._projects import Projects
 from ._retry import RAISE, Action, RetryPolicy
 from ._session import ClientStats, Queued, Session, close_elsewhere
@@ -76,7 +84,7 @@ class AsyncCubicl:
             Callers beyond it queue first come, first served. Throughput is at most
             `max_concurrency / latency`. By default, enough to keep the rate limit busy
             at 0.5 s of latency, `ceil(rate * 0.5)`, within 4 and 32 (4 at the API's 60 or
-            120 a minute); 8 with no client-side limit. Each pooled connection costs
+            120 a minute); 4 with no client-side limit. Each pooled connection costs
             every request some CPU in httpcore, so the pool is no larger than the need.
         transport: an httpx transport to build our client around (for tests, proxies).
         http_client: an `httpx.AsyncClient` of yours; used as is and never closed by us.
@@ -233,10 +241,10 @@ class AsyncCubicl:
 
     def _download(self, url: str) -> contextlib.AbstractAsyncContextManager[AsyncIterator[bytes]]:
         """Stream the body at `url` (a download link) through our pool, without the token."""
-        http, slots = self._bind()
-        return downloading(http, slots, url, self._timeout, USER_AGENT)
+        wire, slots = self._bind()
+        return downloading(wire.http, slots, url, self._timeout, USER_AGENT)
 
-    def _bind(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+    def _bind(self) -> tuple[Through, asyncio.Semaphore]:
         """Return the loop-bound parts, creating them in the running loop on first use."""
         session = self._session
         if session.closed:
@@ -244,16 +252,9 @@ class AsyncCubicl:
         loop = asyncio.get_running_loop()
         if session.loop is None:
             warm_up()  # before the first request passes the throttle, not after
-            if session.http is None:
-                session.http = httpx.AsyncClient(
-                    transport=self._transport,
-                    timeout=self._timeout,
-                    headers=self._headers,
-                    limits=httpx.Limits(
-                        max_connections=self.max_concurrency,
-                        max_keepalive_connections=self.max_concurrency,
-                    ),
-                )
+            session.wire = wire_for(session.http, self._transport, self._headers,
+                                    self._timeout, self.max_concurrency)  # fmt: skip
+            session.http = session.wire.http
             session.slots = asyncio.Semaphore(self.max_concurrency)
             session.drained = asyncio.Event()
             session.loop = loop
@@ -262,8 +263,8 @@ class AsyncCubicl:
                 "this AsyncCubicl belongs to the event loop it was first used in; "
                 "create one client per event loop (e.g. inside the function given to asyncio.run)"
             )
-        assert session.http is not None and session.slots is not None  # noqa: PT018, S101 - set above
-        return session.http, session.slots
+        assert session.wire is not None and session.slots is not None  # noqa: PT018, S101 - set above
+        return session.wire, session.slots
 
     async def _request(
         self,
@@ -282,24 +283,21 @@ class AsyncCubicl:
         endpoint answers nothing), from inside a `{unwrap: ...}` wrapper if it has one.
         The call runs in the caller's task; `aclose()` cancels it into `ClientStateError`.
         """
-        http, slots = self._bind()
+        wire, slots = self._bind()
         session = self._session
         raw = body if isinstance(body, RawBody) else None
-        headers = None if session.owns_http else self._headers  # ours carries them already
-        if raw is not None:
-            headers = {**(headers or {}), **raw.headers}
-        query = encode_params(params)
-        # the client's own timeout applies unless with_options() set another
-        own = self._timeout is session.timeout
         try:
-            request = http.build_request(
+            request = wire.build(
                 method,
                 self.base_url + path,
-                params=query or None,  # an empty params= would make httpx parse the URL again
+                encode_params(params),
                 json=unstructure(body) if body is not None and raw is None else None,
                 content=raw.content if raw is not None else None,
-                headers=headers,
-                timeout=httpx.USE_CLIENT_DEFAULT if own else self._timeout,
+                headers=raw.headers if raw is not None else None,
+                # the client's own timeout applies unless with_options() set another
+                timeout=httpx.USE_CLIENT_DEFAULT
+                if self._timeout is session.timeout
+                else self._timeout,
             )
         except httpx.InvalidURL as exc:
             raise ConfigurationError(f"cannot build a URL for {method} {path}: {exc}") from None
@@ -318,7 +316,7 @@ class AsyncCubicl:
         assert task is not None  # noqa: S101 - asyncio always runs coroutines in a task
         session.calls.add(task)
         try:
-            return await self._attempts(http, slots, request, (into, unwrap), queued)
+            return await self._attempts(wire, slots, request, (into, unwrap), queued)
         except asyncio.CancelledError:
             if task in session.closing and not task.uncancel():
                 raise ClientStateError(
@@ -334,7 +332,7 @@ class AsyncCubicl:
 
     async def _attempts(
         self,
-        http: httpx.AsyncClient,
+        wire: Through,
         slots: asyncio.Semaphore,
         request: httpx.Request,
         into: tuple[Any, str | None],
@@ -355,7 +353,7 @@ class AsyncCubicl:
                 stats.throttle_wait += waited
                 sent_at = asyncio.get_running_loop().time()
                 try:
-                    response = await http.send(request)
+                    response = await wire.send(request)
                 except httpx.RequestError as exc:
                     outcome, status, sent = type(exc).__name__, None, may_have_left(exc)
                     error: CubiclError = request_error(exc, request, sent)

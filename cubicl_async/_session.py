@@ -11,6 +11,7 @@ import httpx
 
 from ._display import card_html
 from ._errors import ClientStateError
+from ._httpx import Through
 from ._throttle import Throttle
 
 __all__ = ["ClientStats", "Queued", "Session", "close_elsewhere"]
@@ -52,6 +53,8 @@ class Session:
         self.name = name
         self.http = http
         self.owns_http = http is None
+        #: How requests reach the pool (set when the client binds to its loop).
+        self.wire: Through | None = None
         self.limiter = limiter
         self.loop: asyncio.AbstractEventLoop | None = None
         self.slots: asyncio.Semaphore | None = None
