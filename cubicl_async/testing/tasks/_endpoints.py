@@ -9,6 +9,7 @@ unknown states, users or clients). A success publishes what changed on
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -20,7 +21,7 @@ from .._http import ApiError
 from . import _access as access
 from . import _fields as bodies
 from ._query import matches, parse_query, project
-from ._records import Tasks
+from ._records import Tasks, ordered
 
 
 def _fit(tasks: Tasks, group: str, task: Mapping[str, Any], fields: dict[str, Any]) -> None:
@@ -79,7 +80,8 @@ def search(tasks: Tasks, call: Call) -> list[dict[str, Any]]:
         query.skip,
         query.limit,
     )
-    return [project(tasks.get(task["_id"]), query) for task in found]
+    # Project, then copy: only the fields sent are copied.
+    return [copy.deepcopy(project(ordered(task), query)) for task in found]
 
 
 def get(tasks: Tasks, call: Call) -> dict[str, Any]:

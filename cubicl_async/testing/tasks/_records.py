@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .._paging import Ordered, Resume
-from .._store import Events, Listener, Store, known, ordered_copy, set_fields
+from .._store import Events, Listener, Store, in_order, known, ordered_copy, set_fields
 from ..customers import Customers
 from ..projects import Projects
 from ..users import Users
@@ -294,6 +294,11 @@ class Tasks:
 def render(task: Mapping[str, Any]) -> dict[str, Any]:
     """Return a copy of a task record with its keys in §5.9 order (unknown keys last)."""
     return ordered_copy(task, TASK_KEYS)
+
+
+def ordered(task: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a task record as `render` orders it, its values shared (not copies)."""
+    return in_order(task, TASK_KEYS)
 
 
 def customer_of(task: Mapping[str, Any]) -> Any:
