@@ -192,12 +192,9 @@ class Sorted(Generic[R]):
         self._keys.insert(at, key)
         self._records.insert(at, record)
 
-    def __len__(self) -> int:
-        return len(self._records)
-
-    def all(self) -> list[R]:
-        """Return every record, in order (a new list)."""
-        return list(self._records)
+    def __iter__(self) -> Iterator[R]:
+        """Yield every record, in order."""
+        return iter(self._records)
 
     def last(self) -> R | None:
         """Return the greatest record, or None."""

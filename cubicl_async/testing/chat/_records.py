@@ -222,7 +222,7 @@ class Chat:
 
     def sent(self, thread_id: str) -> list[Mapping[str, Any]]:
         """Return a thread's stored messages (read only), in the order they were sent."""
-        return list(self._messages[thread_id].all())
+        return list(self._messages[thread_id])
 
     def sent_before(
         self, thread_id: str, mark: Mapping[str, Any] | None = None
