@@ -202,6 +202,24 @@ async def test_a_sequential_task_page_examines_only_its_tasks(
     assert examined[-1] == 20
 
 
+async def test_marks_are_bounded_and_a_forgotten_listing_scans_again(
+    emu: Emulator, connect: Connect, people: dict[str, str]
+) -> None:
+    for n in range(100):
+        emu.add_task(people["top"], f"{WORDS[n % 4]} {n}", created_by=people["admin"])
+    emu.tasks.resume.size, emu.tasks.resume.marks = 2, 3
+    examined = counting(emu.tasks, "since")
+    admin = connect(user=people["admin"])
+    for skip in range(0, 50, 10):  # marks at 10, 20 and 30, none further
+        ok(await admin.get("tasks", params={"skip": skip, "limit": 10}))
+    assert examined == [10, 10, 10, 10, 20]
+    for word in ("beta", "gamma"):  # two other listings push the first one out
+        ok(await admin.get("tasks", params={"search": word, "limit": 5}))
+    sent = {"skip": "30", "limit": "10"}
+    assert ok(await admin.get("tasks", params=sent)) == scanned_tasks(emu, people["admin"], sent)
+    assert examined[-1] == 40
+
+
 async def test_task_marks_are_per_caller_and_sight(
     emu: Emulator, connect: Connect, people: dict[str, str]
 ) -> None:
@@ -221,6 +239,27 @@ async def test_task_marks_are_per_caller_and_sight(
     other["admins"].remove(people["member"])  # no write to the tasks: the sight differs
     sent = params | {"skip": "5"}
     assert ok(await member.get("tasks", params=sent)) == scanned_tasks(emu, people["member"], sent)
+
+
+async def test_a_task_moved_by_the_helper_is_listed_in_its_new_project_in_creation_order(
+    emu: Emulator, connect: Connect, people: dict[str, str]
+) -> None:
+    made = [emu.add_task(people["top"], f"t{n}", created_by=people["admin"]) for n in range(6)]
+    emu.add_task(people["other"], "o", created_by=people["admin"])
+    admin = connect(user=people["admin"])
+    for group in ("top", "other"):
+        sent = {"group": people[group], "limit": "3"}
+        assert ok(await admin.get("tasks", params=sent)) == scanned_tasks(
+            emu, people["admin"], sent
+        )
+    emu.tasks.change(made[1], {"group": people["other"]})  # the API cannot move a task
+    for group, skip in (("top", "0"), ("top", "3"), ("other", "0")):
+        sent = {"group": people[group], "limit": "3", "skip": skip}
+        assert ok(await admin.get("tasks", params=sent)) == scanned_tasks(
+            emu, people["admin"], sent
+        )
+    listed = ok(await admin.get("tasks", params={"group": people["other"], "include": "name"}))
+    assert [task["name"] for task in listed] == ["t1", "o"]
 
 
 # Customers
