@@ -76,9 +76,14 @@ class Events:
 
 def ordered_copy(record: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     """Return a deep copy of a record with ``keys`` first, in that order, other keys last."""
+    return copy.deepcopy(in_order(record, keys))
+
+
+def in_order(record: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """Return a record with ``keys`` first, in that order, other keys last (values shared)."""
     ordered = {key: record[key] for key in keys if key in record}
     ordered |= {key: value for key, value in record.items() if key not in ordered}
-    return copy.deepcopy(ordered)
+    return ordered
 
 
 def known(records: Mapping[str, R], record_id: str, kind: str) -> R:

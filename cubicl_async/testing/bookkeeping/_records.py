@@ -54,6 +54,8 @@ class Bookkeeping:
         self._entries: dict[str, dict[str, Any]] = {}
         self._payments: dict[str, dict[str, Any]] = {}
         self._activities: list[dict[str, Any]] = []
+        #: Per entry id: its activities, oldest first (the same records).
+        self._entry_activities: dict[str, list[dict[str, Any]]] = {}
         customers.on_delete(self.forget_customer)
 
     # Seeding helpers
@@ -104,12 +106,13 @@ class Bookkeeping:
     def activities(self, entry_id: str) -> list[dict[str, Any]]:
         """Return an entry's activities, oldest first."""
         self._entry(entry_id)
-        return [plain_record(a) for a in self._activities if a["entry"] == entry_id]
+        return [plain_record(a) for a in self._entry_activities.get(entry_id, [])]
 
     def delete_entry(self, entry_id: str) -> None:
         """Delete an entry with its payments and activities."""
         self._entry(entry_id)
         del self._entries[entry_id]
+        self._entry_activities.pop(entry_id, None)
         self._payments = {k: p for k, p in self._payments.items() if p["entry"] != entry_id}
         self._activities = [a for a in self._activities if a["entry"] != entry_id]
 
@@ -251,6 +254,7 @@ class Bookkeeping:
         activity |= {"type": kind, "data": data, "createdBy": by}
         activity["createdAt"] = self.store.timestamp()
         self._activities.append(activity)
+        self._entry_activities.setdefault(entry["_id"], []).append(activity)
         return plain_record(activity)
 
     def _totals(self, kind: str) -> dict[str, Any]:

@@ -8,13 +8,14 @@ the data (422: a recipient who is not another current user, an unknown ``replyTo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .._endpoint import Call, Endpoint, int_param
 from .._http import ApiError
 from . import _fields as bodies
-from ._records import Chat, sent_key
+from ._records import Chat
 
 #: The page size when ``limit`` is not given, and the largest allowed.
 DEFAULT_LIMIT = 50
@@ -42,24 +43,26 @@ def messages(chat: Chat, call: Call) -> list[dict[str, Any]]:
     if before is not None and after is not None:
         raise ApiError(400, "give before or after, not both")
     thread_id = _thread(chat, call.user_id, call.params["thread_id"])["_id"]
-    sent = chat.sent(thread_id)
     search = (call.query.get("search") or "").casefold()
-    found = [message for message in sent if search in message["content"].casefold()]
     cursor = before if before is not None else after
-    if cursor is None:
-        page = found[-limit:]
+    mark = None if cursor is None else chat.message_of(thread_id, cursor)
+    if cursor is not None and mark is None:
+        name = "before" if before is not None else "after"
+        raise ApiError(400, f"{name} must be a message of thread {thread_id!r}")
+    if after is not None and mark is not None:
+        page = _first(chat.sent_after(thread_id, mark), search, limit)
     else:
-        mark = chat.message_of(thread_id, cursor)
-        if mark is None:
-            name = "before" if before is not None else "after"
-            raise ApiError(400, f"{name} must be a message of thread {thread_id!r}")
-        key = sent_key(mark)
-        if before is not None:
-            page = [message for message in found if sent_key(message) < key][-limit:]
-        else:
-            page = [message for message in found if sent_key(message) > key][:limit]
+        page = _first(chat.sent_before(thread_id, mark), search, limit)[::-1]
     chat.mark_read(thread_id, call.user_id)
     return [chat.render_message(message) for message in _in_order(chat, page)]
+
+
+def _first(
+    messages: Iterator[Mapping[str, Any]], search: str, limit: int
+) -> list[Mapping[str, Any]]:
+    """Return the first ``limit`` messages whose content holds ``search`` (casefolded)."""
+    found = (message for message in messages if search in message["content"].casefold())
+    return list(itertools.islice(found, limit))
 
 
 def _in_order(chat: Chat, page: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

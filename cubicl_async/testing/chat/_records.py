@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Iterable, Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
+from .._paging import Sorted
 from .._store import Store, known
 from ..projects import Projects
 from ..users import Users
@@ -54,11 +56,15 @@ class Chat:
         self.random = random.Random(0)  # noqa: S311 (test data, not cryptography)
         self._page_order = "newest"
         self._threads: dict[str, dict[str, Any]] = {}
-        self._messages: dict[str, list[dict[str, Any]]] = {}
+        #: Per thread: its messages sorted by when they were sent (`sent_key`).
+        self._messages: dict[str, Sorted[dict[str, Any]]] = {}
         self._by_id: dict[str, dict[str, Any]] = {}
         self._project_threads: dict[str, str] = {}
         #: Per message id, its number in the order messages were added (for unread counts).
         self._added: dict[str, int] = {}
+        #: The numbers of the messages added, per thread and per (thread, sender): ascending.
+        self._numbers: dict[str, list[int]] = {}
+        self._numbers_from: dict[tuple[str, str], list[int]] = {}
         #: Per (thread, user): the last read's time, and the number of the last message then.
         self._reads: dict[tuple[str, str], tuple[int, int]] = {}
 
@@ -143,8 +149,10 @@ class Chat:
             "replyTo": reply_to,
             "createdAt": self.store.timestamp() if created_at is None else created_at,
         }
-        self._messages[thread_id].append(self._by_id[message_id])
-        self._added[message_id] = len(self._added) + 1
+        self._messages[thread_id].add(self._by_id[message_id])
+        number = self._added[message_id] = len(self._added) + 1
+        self._numbers[thread_id].append(number)
+        self._numbers_from.setdefault((thread_id, sender), []).append(number)
         return message_id
 
     def messages(self, thread_id: str) -> list[dict[str, Any]]:
@@ -166,7 +174,8 @@ class Chat:
         thread_id = self.store.new_id()
         when = self.store.timestamp() if created_at is None else created_at
         self._threads[thread_id] = {"_id": thread_id, "type": kind, **fields, "createdAt": when}
-        self._messages[thread_id] = []
+        self._messages[thread_id] = Sorted(sent_key)
+        self._numbers[thread_id] = []
         return thread_id
 
     def _stored(self, thread_id: str) -> dict[str, Any]:
@@ -213,7 +222,20 @@ class Chat:
 
     def sent(self, thread_id: str) -> list[Mapping[str, Any]]:
         """Return a thread's stored messages (read only), in the order they were sent."""
-        return sorted(self._messages[thread_id], key=sent_key)
+        return list(self._messages[thread_id])
+
+    def sent_before(
+        self, thread_id: str, mark: Mapping[str, Any] | None = None
+    ) -> Iterator[Mapping[str, Any]]:
+        """Yield a thread's messages sent before ``mark`` (None: all), the latest first.
+
+        Read only; the first step is a bisection, each further one constant.
+        """
+        return self._messages[thread_id].before(None if mark is None else sent_key(mark))
+
+    def sent_after(self, thread_id: str, mark: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+        """Yield a thread's messages sent after ``mark``, the earliest first (read only)."""
+        return self._messages[thread_id].after(sent_key(mark))
 
     def message_of(self, thread_id: str, message_id: str) -> Mapping[str, Any] | None:
         """Return the stored message of this thread with this id (read only), or None."""
@@ -240,16 +262,20 @@ class Chat:
     def render_thread(self, thread: Mapping[str, Any], user_id: str) -> dict[str, Any]:
         """Return a thread as the API sends it to this user (``access``, unread count)."""
         thread_id = thread["_id"]
-        sent = self.sent(thread_id)
+        latest = self._messages[thread_id].last()
         access, seen = self._reads.get((thread_id, user_id), (0, 0))
-        unread = [m for m in sent if m["from"] != user_id and self._added[m["_id"]] > seen]
         rendered = {key: copy.deepcopy(value) for key, value in thread.items()}
         del rendered["createdAt"]
         return rendered | {
             "users": self.members(thread),
-            "activity": sent[-1]["createdAt"] if sent else thread["createdAt"],
+            "activity": thread["createdAt"] if latest is None else latest["createdAt"],
             "access": access,
-            "lastMessage": self.render_message(sent[-1]) if sent else None,
-            "newActivityCount": len(unread),
+            "lastMessage": None if latest is None else self.render_message(latest),
+            "newActivityCount": self._unread(thread_id, user_id, seen),
             "createdAt": thread["createdAt"],
         }
+
+    def _unread(self, thread_id: str, user_id: str, seen: int) -> int:
+        """Count the thread's messages from others added after number ``seen`` (bisections)."""
+        added, own = self._numbers[thread_id], self._numbers_from.get((thread_id, user_id), [])
+        return len(added) - bisect_right(added, seen) - (len(own) - bisect_right(own, seen))

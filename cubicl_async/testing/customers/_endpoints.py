@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .. import _paging as paging
 from .._endpoint import Call, Endpoint, bool_param, int_param
 from .._http import ApiError
 from . import _fields as bodies
@@ -36,18 +37,26 @@ def _fit(customers: Customers, fields: Mapping[str, Any]) -> None:
 
 
 def search(customers: Customers, call: Call) -> list[dict[str, Any]]:
-    """``GET /crm/customers``: the matching clients, one page, partial unless asked."""
+    """``GET /crm/customers``: the matching clients, one page, partial unless asked.
+
+    The page resumes where the listing's previous page ended, when nothing changed
+    since (see docs/emulator.md, Paging).
+    """
     full = bool_param(call.query, "includeAllFields")
     skip = int_param(call.query, "skip", 0, 0)
     limit = int_param(call.query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     name, email = call.query.get("name") or None, call.query.get("email") or None
-    found = [
-        client
-        for client in customers.records()
-        if (name is None or name_matches(client["name"], name))
-        and (email is None or email_matches(client, email))
-    ]
-    page = found[skip : skip + limit]
+    page = paging.page(
+        customers.since,
+        lambda client: (
+            (name is None or name_matches(client["name"], name))
+            and (email is None or email_matches(client, email))
+        ),
+        customers.resume,
+        (name, email),
+        skip,
+        limit,
+    )
     if full:
         return [render(client) for client in page]
     return [customers.get(client["_id"]) for client in page]

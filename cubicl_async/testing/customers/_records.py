@@ -6,6 +6,7 @@ import copy
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from .._paging import Ordered, Resume
 from .._store import Events, Listener, Store, known, ordered_copy, set_fields
 from ..users import Users
 
@@ -40,6 +41,11 @@ class Customers:
         self.users = users
         self._clients: dict[str, dict[str, Any]] = {}
         self._on_delete: list[Callable[[str], None]] = []
+        #: The client ids in creation order (see `since`).
+        self._order = Ordered()
+        #: Where the next pages of ``GET /crm/customers`` listings resume; forgotten on
+        #: every change.
+        self.resume = Resume()
         #: What the endpoints did: ``client-created``/``client-deleted``, with ``client``.
         self.events = Events()
 
@@ -65,6 +71,8 @@ class Customers:
             "createdAt": self.store.timestamp(),
             **copy.deepcopy(fields),
         }
+        self._order.add(client_id)
+        self.resume.forget()
         return client_id
 
     def get(self, client_id: str) -> dict[str, Any]:
@@ -80,6 +88,8 @@ class Customers:
         """Delete a client, then tell the subscribers (`on_delete`) so they forget it."""
         self._stored(client_id)
         del self._clients[client_id]
+        self._order.remove(client_id)
+        self.resume.forget()
         for forget in self._on_delete:
             forget(client_id)
 
@@ -104,9 +114,15 @@ class Customers:
         """Yield every stored client (read only), in creation order."""
         yield from self._clients.values()
 
+    def since(self, seq: int) -> Iterator[tuple[int, Mapping[str, Any]]]:
+        """Yield ``(seq, client)`` in creation order from sequence number ``seq`` on (read only)."""
+        for at, client_id in self._order.since(seq):
+            yield at, self._clients[client_id]
+
     def change(self, client_id: str, fields: Mapping[str, Any]) -> None:
         """Set wire-named fields of a client; None removes an optional key (`OPTIONAL_KEYS`)."""
         set_fields(self._stored(client_id), fields, OPTIONAL_KEYS)
+        self.resume.forget()
 
 
 def render(client: Mapping[str, Any]) -> dict[str, Any]:

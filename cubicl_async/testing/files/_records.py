@@ -66,6 +66,8 @@ class Files:
         self.links = Links(store.now)
         self._files: dict[str, StoredFile] = {}
         self._nodes: dict[str, dict[str, Any]] = {}
+        #: Per directory (owner kind, owner id, parent): its node ids, in creation order.
+        self._listings: dict[tuple[str, str, str | None], dict[str, None]] = {}
 
     # Seeding helpers: files
 
@@ -169,7 +171,8 @@ class Files:
             children.setdefault(node["parent"], []).append(node["_id"])
         todo = node_ids
         while todo:
-            if self._nodes.pop(node_id := todo.pop(), None) is not None:
+            if (gone := self._nodes.pop(node_id := todo.pop(), None)) is not None:
+                del self._listings[self._directory_of(gone)][node_id]
                 todo += children.get(node_id, [])
 
     # The Files pages
@@ -196,6 +199,7 @@ class Files:
             node["name"] = name
         node["createdAt"] = self.store.timestamp()
         self._nodes[node_id] = node
+        self._listings.setdefault(self._directory_of(node), {})[node_id] = None
         return node_id
 
     def has_owner(self, owner: Owner) -> bool:
@@ -217,13 +221,13 @@ class Files:
         kind = "group" if "group" in node else "customer"
         return kind, node[kind]
 
+    def _directory_of(self, node: Mapping[str, Any]) -> tuple[str, str, str | None]:
+        """Return the directory a node is listed in: its owner's kind and id, its parent."""
+        return (*self.owner_of(node), node["parent"])
+
     def listing(self, owner: Owner, parent: str | None) -> list[dict[str, Any]]:
         """Return the nodes directly in a directory (None: the root), directories first."""
-        found = [
-            node
-            for node in self._nodes.values()
-            if node["parent"] == parent and node.get(owner[0]) == owner[1]
-        ]
+        found = [self._nodes[node_id] for node_id in self._listings.get((*owner, parent), ())]
         found.sort(key=lambda node: node["type"] != "d")
         return [self._render(node) for node in found]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._http import ApiError
@@ -43,6 +43,34 @@ def may_view(tasks: Tasks, user_id: str, task: Mapping[str, Any]) -> bool:
     if task.get("private"):
         return tasks.projects.is_admin(user_id, task["group"])
     return rank(tasks, user_id, task["group"]) >= RANK["view"]
+
+
+class Sight:
+    """What one user may see of the tasks of some projects: `may_view`, worked out per project.
+
+    Built for one request (the projects and permissions may change between requests);
+    `key` tells it apart from another user's or another moment's sight.
+    """
+
+    def __init__(self, tasks: Tasks, user_id: str, project_ids: Iterable[str]) -> None:
+        self.user_id = user_id
+        #: Per project: whether the user administers it, and may view its tasks.
+        self._levels = {
+            project_id: (
+                tasks.projects.is_admin(user_id, project_id),
+                rank(tasks, user_id, project_id) >= RANK["view"],
+            )
+            for project_id in project_ids
+        }
+        #: Who and what: equal keys see the same tasks of the same projects.
+        self.key = (user_id, tuple(self._levels.items()))
+
+    def sees(self, task: Mapping[str, Any]) -> bool:
+        """Tell whether the user may see a task of one of the projects (as `may_view`)."""
+        if involved(self.user_id, task):
+            return True
+        admin, viewer = self._levels[task["group"]]
+        return admin if task.get("private") else viewer
 
 
 def find(tasks: Tasks, user_id: str, task_id: str) -> Mapping[str, Any]:

@@ -9,16 +9,19 @@ unknown states, users or clients). A success publishes what changed on
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+from .. import _paging as paging
 from .._endpoint import Call, Endpoint
 from .._fields import is_number
 from .._http import ApiError
 from . import _access as access
 from . import _fields as bodies
 from ._query import matches, parse_query, project
-from ._records import Tasks
+from ._records import Tasks, ordered
 
 
 def _fit(tasks: Tasks, group: str, task: Mapping[str, Any], fields: dict[str, Any]) -> None:
@@ -52,26 +55,33 @@ def _task(tasks: Tasks, call: Call, action: str) -> Mapping[str, Any]:
 
 
 def search(tasks: Tasks, call: Call) -> list[dict[str, Any]]:
-    """``GET /tasks``: the matching tasks the caller may see, one page, projected."""
+    """``GET /tasks``: the matching tasks the caller may see, one page, projected.
+
+    The page resumes where the listing's previous page ended, when nothing changed
+    since (see docs/emulator.md, Paging).
+    """
     query = parse_query(call.query)
-    groups: set[str] | None = None
+    groups: list[str] | None = None
     if query.group is not None:
         if not tasks.projects.has(query.group):
             raise ApiError(404, f"Project {query.group!r} not found")
         if not tasks.projects.visible(call.user_id, query.group):
             raise ApiError(403, f"Not permitted to see project {query.group!r}")
-        groups = {query.group}
+        groups = [query.group]
         if query.recursive:
-            groups.update(tasks.projects.descendants(query.group))
-    found = [
-        task
-        for task in tasks.records()
-        if (groups is None or task["group"] in groups)
-        and matches(task, query)
-        and access.may_view(tasks, call.user_id, task)
-    ]
-    page = found[query.skip : query.skip + query.limit]
-    return [project(tasks.get(task["_id"]), query) for task in page]
+            groups += tasks.projects.descendants(query.group)
+    sight = access.Sight(tasks, call.user_id, tasks.projects.ids() if groups is None else groups)
+    listing = replace(query, include=None, exclude=frozenset(), skip=0, limit=0)
+    found = paging.page(
+        lambda seq: tasks.since(seq, groups),
+        lambda task: matches(task, query) and sight.sees(task),
+        tasks.resume,
+        (listing, groups is None, sight.key),
+        query.skip,
+        query.limit,
+    )
+    # Project, then copy: only the fields sent are copied.
+    return [copy.deepcopy(project(ordered(task), query)) for task in found]
 
 
 def get(tasks: Tasks, call: Call) -> dict[str, Any]:

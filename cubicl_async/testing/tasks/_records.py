@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .._store import Events, Listener, Store, known, ordered_copy, set_fields
+from .._paging import Ordered, Resume
+from .._store import Events, Listener, Store, in_order, known, ordered_copy, set_fields
 from ..customers import Customers
 from ..projects import Projects
 from ..users import Users
@@ -72,6 +73,10 @@ class Tasks:
         self._tasks: dict[str, dict[str, Any]] = {}
         self._activities: dict[str, list[dict[str, Any]]] = {}
         self._created = 0
+        #: The task ids in creation order, overall and per project (see `since`).
+        self._order = Ordered()
+        #: Where the next pages of ``GET /tasks`` listings resume; forgotten on every change.
+        self.resume = Resume()
         #: What the endpoints did, named as the webhook types (``task-created``, ...).
         self.events = Events()
         customers.on_delete(self.forget_customer)
@@ -114,6 +119,8 @@ class Tasks:
                 record["completedAt"] = self.store.timestamp()
             self._number_steps(record)
         self._tasks[task_id] = record
+        self._order.add(task_id, group)
+        self.resume.forget()
         self._activities[task_id] = []
         if parent is not None:
             self._tasks[parent].setdefault("subtasks", []).append(task_id)
@@ -143,9 +150,11 @@ class Tasks:
         while todo:
             gone = self._tasks.pop(todo.pop(0), None)
             if gone is not None:
+                self._order.remove(gone["_id"])
                 del self._activities[gone["_id"]]
                 deleted.append(render(gone))
                 todo += gone.get("subtasks", [])
+        self.resume.forget()
         return deleted
 
     def on_event(self, listener: Listener) -> None:
@@ -157,6 +166,7 @@ class Tasks:
         for task in self._tasks.values():
             if customer_of(task) == customer_id:
                 task["customer"] = None
+        self.resume.forget()
 
     # Records
 
@@ -208,6 +218,17 @@ class Tasks:
         """Yield every stored task (read only), in creation order."""
         yield from self._tasks.values()
 
+    def since(
+        self, seq: int, groups: Iterable[str] | None = None
+    ) -> Iterator[tuple[int, Mapping[str, Any]]]:
+        """Yield ``(seq, task)`` in creation order from sequence number ``seq`` on.
+
+        Every stored task (read only), or those of the projects ``groups``; the first
+        step is a bisection per project, each further one constant (see `Ordered`).
+        """
+        for at, task_id in self._order.since(seq, groups):
+            yield at, self._tasks[task_id]
+
     def change(self, task_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Set wire-named fields of a task and return the changes an ``update`` shows.
 
@@ -219,6 +240,8 @@ class Tasks:
         task = self._stored(task_id)
         before = copy.deepcopy(task)
         set_fields(task, fields, OPTIONAL_KEYS)
+        self._order.rekey(task_id, task["group"])
+        self.resume.forget()
         if "assignees" in fields:
             task["followers"] = _unique([*task.get("followers", []), *task["assignees"]])
         if "state" in fields:
@@ -271,6 +294,11 @@ class Tasks:
 def render(task: Mapping[str, Any]) -> dict[str, Any]:
     """Return a copy of a task record with its keys in §5.9 order (unknown keys last)."""
     return ordered_copy(task, TASK_KEYS)
+
+
+def ordered(task: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a task record as `render` orders it, its values shared (not copies)."""
+    return in_order(task, TASK_KEYS)
 
 
 def customer_of(task: Mapping[str, Any]) -> Any:
