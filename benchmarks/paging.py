@@ -6,7 +6,7 @@ peak memory above what it held before; that peak is divided by the memory a list
 one page of tasks takes when held (garbage collected on both sides), measured in the same
 run:
 
-    paging tasks=10000 page_size=100 requests=101 peak/page=2.6
+    paging tasks=10000 page_size=100 requests=101 peak/page=5.9
 
 Then the server's time per page, at 10,000 and at 100,000 such tasks (one child each):
 the SDK lists every task 100 at a time (the 10,000 ten times over, so that both average
