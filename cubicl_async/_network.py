@@ -169,6 +169,7 @@ class _Stream(httpcore.AsyncNetworkStream):
 
     async def aclose(self) -> None:
         self._protocol.transport.close()
+        await asyncio.sleep(0)  # the socket closes in the loop's next step, as with anyio
 
     async def start_tls(
         self,
