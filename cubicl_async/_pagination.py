@@ -27,9 +27,18 @@ class PageStrategy(Protocol[T]):
         ...
 
 
-def _check_page_size(page_size: object) -> None:
+#: The largest page of a `skip`/`limit` list (tasks, customers) and of chat's messages.
+#: The API does not say; the emulator answers a larger `limit` with 400 (docs/emulator.md),
+#: and a server that served fewer without saying would end a list at its first page.
+MAX_PAGE, MAX_MESSAGES_PAGE = 200, 100
+
+
+def _check_page_size(page_size: object, maximum: int) -> None:
     if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
         raise ValueError(f"page_size must be an int of at least 1, got {page_size!r}")
+    if page_size > maximum:
+        raise ValueError(f"page_size must be at most {maximum} (the API's largest page), "
+                         f"got {page_size}")  # fmt: skip
 
 
 class SkipLimit(Generic[T]):
@@ -41,7 +50,7 @@ class SkipLimit(Generic[T]):
     def __init__(
         self, fetch: Callable[[int, int], Awaitable[list[T]]], page_size: int, start: int = 0
     ) -> None:
-        _check_page_size(page_size)
+        _check_page_size(page_size, MAX_PAGE)
         if isinstance(start, bool) or not isinstance(start, int) or start < 0:
             raise ValueError(f"start must be an int of at least 0, got {start!r}")
         #: `fetch(skip, limit)`: one page.
@@ -81,7 +90,7 @@ class Cursor(Generic[T]):
         start: str | None = None,
         forward: bool = False,
     ) -> None:
-        _check_page_size(page_size)
+        _check_page_size(page_size, MAX_MESSAGES_PAGE)
         self._fetch, self._order, self._start, self._forward = fetch, order, start, forward
         #: Items requested per page (the `limit` sent).
         self.page_size = page_size

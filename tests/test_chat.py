@@ -120,3 +120,10 @@ def test_before_and_after_together_are_refused(local: AsyncCubicl) -> None:
     """One direction at a time."""
     with pytest.raises(ValueError, match="not both"):
         local.chat.messages("t", before="a", after="b")
+
+
+def test_a_page_larger_than_the_api_serves_is_refused(local: AsyncCubicl, emu: Emulator) -> None:
+    """100 messages a page at most (a larger one would be a 400): refused, nothing sent."""
+    with pytest.raises(ValueError, match="at most 100"):
+        local.chat.messages("t", page_size=101)
+    assert emu.requests == []

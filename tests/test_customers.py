@@ -96,8 +96,9 @@ async def test_customers_page_through_skip_and_limit(local: AsyncCubicl, emu: Em
         (lambda c: c.customers.update("x", name="  "), ValueError),
         (lambda c: c.customers.get(".."), ValueError),
         (lambda c: c.customers.create(name="n", nickname="x"), TypeError),
+        (lambda c: c.customers.list(page_size=201).to_list(), ValueError),
     ],
-    ids=["empty-name", "blank-name", "dot-id", "unknown-field"],
+    ids=["empty-name", "blank-name", "dot-id", "unknown-field", "page-size-max"],
 )
 async def test_bad_arguments_are_refused_before_sending(
     local: AsyncCubicl, emu: Emulator, call: Any, error: type[Exception]

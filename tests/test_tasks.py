@@ -199,9 +199,18 @@ async def test_include_and_exclude_project_the_records(local: AsyncCubicl, emu: 
         ({"archived": "yes"}, ValueError, "archived must be"),
         ({"include": "name"}, TypeError, "sequence of field names"),
         ({"page_size": 0}, ValueError, "page_size"),
+        ({"page_size": 201}, ValueError, "page_size must be at most 200"),
         ({"max_items": -1}, ValueError, "max_items"),
     ],
-    ids=["half-window", "include-exclude", "archived", "include-str", "page-size", "max-items"],
+    ids=[
+        "half-window",
+        "include-exclude",
+        "archived",
+        "include-str",
+        "page-size",
+        "page-size-max",
+        "max-items",
+    ],
 )
 def test_bad_list_arguments_raise_before_sending(
     local: AsyncCubicl, emu: Emulator, kwargs: dict[str, Any], error: type[Exception], message: str

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from .._pagination import MAX_MESSAGES_PAGE, MAX_PAGE
 from ._store import Store
 
 __all__ = ["COST", "MESSAGE_PAGE", "PAGE", "minimum_requests"]
 
 #: Tasks and customers per request (the API's largest page).
-PAGE = 200
-#: Chat messages per request.
-MESSAGE_PAGE = 100
+PAGE = MAX_PAGE
+#: Chat messages per request (the largest page of them).
+MESSAGE_PAGE = MAX_MESSAGES_PAGE
 
 #: The cost, as `cubicl export --help` and the README state it.
 COST = f"""\
