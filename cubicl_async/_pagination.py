@@ -125,7 +125,8 @@ class Pager(Generic[T]):
 
     Nothing is sent before the pager is iterated or awaited. The requests it costs are
     its strategy's: `skip`/`limit` lists cost `N // page_size + 1` requests for N items,
-    unpaged lists one. Only the current page and the ids of the one before are held, so
+    unpaged lists one (`page_size` is at most `MAX_PAGE`, 200, or `MAX_MESSAGES_PAGE`,
+    100, for chat). Only the current page and the ids of the one before are held, so
     memory does not grow with the list.
 
     Items are yielded once per id: a repeat inside a page is dropped, and so is an item
