@@ -212,13 +212,16 @@ if op == 'reserve' then
     end
   end
 elseif op == 'answer' then
+  -- ARGV[12]: the caller's fastest round trip on an open connection, in seconds ("0" or
+  -- absent: none known). `now` is later than the real answer, which only holds it longer.
   local ticket, limited = ARGV[10], ARGV[11] == '1'
+  local fastest = math.min(math.max(tonumber(ARGV[12] or '0') or 0, 0), period)
   local sent = redis.call('ZSCORE', K_HELD, ticket)
   if sent then
     sent = tonumber(sent)
     redis.call('ZREM', K_HELD, ticket)
     forget(ticket)
-    redis.call('ZADD', K_DONE, num(now + period), ticket)
+    redis.call('ZADD', K_DONE, num(math.max(sent + period, now + period - fastest)), ticket)
     if not limited then redis.call('ZADD', K_OK, num(sent), ticket) end
   end
   adapt(sent, limited)
