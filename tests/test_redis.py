@@ -21,6 +21,7 @@ import pytest
 from redis.asyncio import Redis
 
 from cubicl_async import ConfigurationError, RateLimit
+from cubicl_async._booking import TICK
 from cubicl_async.redis import RedisRateLimiter
 
 TOKEN = "demo-token"  # noqa: S105 - the emulator's demo token
@@ -121,6 +122,12 @@ def make(
 async def held(redis: Redis) -> list[float]:
     """Return the booked times stored in Redis (its clock), in order."""
     return [at for _, at in await redis.zrange("{token}:held", 0, -1, withscores=True)]
+
+
+async def last_frees(redis: Redis, limiter: RedisRateLimiter) -> float:
+    """Return when the slot of the limiter's last answered request frees (Redis's clock)."""
+    done = await redis.zrange("{token}:done", 0, -1, withscores=True)
+    return max((ticket, at) for ticket, at in done if ticket.startswith(limiter.owner.encode()))[1]
 
 
 async def settle(redis: Redis, key: str, size: int) -> None:
@@ -236,6 +243,27 @@ async def test_a_caller_cancelled_while_it_waits_gives_its_slot_back(
     assert max(await held(redis)) == pytest.approx(given_back, abs=1e-3)
     waiter.cancel()
     await asyncio.gather(waiter, return_exceptions=True)
+
+
+async def test_an_answer_frees_its_slot_the_fastest_open_round_trip_early(
+    redis: Redis, limiters: list[RedisRateLimiter]
+) -> None:
+    """2 per 10 s, 0.2 s round trips: a slot frees 10 s after the answer, then (reused) the send."""
+    limiter = make(limiters, redis, RateLimit(2, 10.0))
+    loop = asyncio.get_running_loop()
+    for reused in (False, True):
+        await limiter.acquire()
+        booked = max(await held(redis))
+        sent_at = loop.time()
+        await asyncio.sleep(0.2)
+        before = _seconds(await redis.time())
+        await limiter.record(sent_at, rate_limited=False, reused=reused)
+        after = _seconds(await redis.time())
+        frees = await last_frees(redis, limiter)
+        if not reused:  # Redis timed the answer after `before`: the slot frees after that
+            assert frees >= before + 10.0
+        else:  # the round trip was 0.2 s at least (less a tick), and Redis timed it by `after`
+            assert booked + 10.0 <= frees <= max(booked + 10, after + 9.8 + TICK) + 1e-6
 
 
 async def test_a_key_shared_with_another_limit_is_refused(
