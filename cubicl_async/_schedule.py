@@ -9,17 +9,19 @@ The log (the guarantee). Each request holds a *slot* from the moment it may leav
 request somewhere between its send and its answer. Take each leg of a round trip to be a
 fixed path cost plus queueing that is never negative (send to admission at least `f0`,
 admission to answer at least `g0`), and the fastest round trip the limiter saw on an
-already-open connection, `fastest`, to have queued on neither leg: `fastest = f0 + g0`.
-Then a request answered at `r` was admitted by `r - g0`, and one sent at `s` is admitted
-at `s + f0` or later, so when a slot frees at `max(booked + period, r + period - fastest)`
-the request that takes it is admitted at least `period` after the one that held it. At a
-constant latency that is `period` after the send; an answer that queued holds its slot
-longer; with no round trip known (`fastest = 0`) it is `period` after the answer,
-whatever the latency. A booking is granted only when fewer than `window()` slots are held
-(booked, in flight) or still inside their `period` (answered): no window of `period`
-seconds can see more than `window() <= requests` requests, the first included. A caller
-that cannot be given a time yet (every slot booked or in flight) queues, first come,
-first served, and is booked when a slot is answered or given back.
+already-open connection, `fastest`, to have queued on neither leg: `fastest = f0 + g0`
+(for a fleet, the script takes the smallest of its live processes', 0 while one of them
+has none yet: a slot may go next to a host nearer the API). Then a request answered at
+`r` was admitted by `r - g0`, and one sent at `s` is admitted at `s + f0` or later, so
+when a slot frees at `max(booked + period, r + period - fastest)` the request that takes
+it is admitted at least `period` after the one that held it. At a constant latency that
+is `period` after the send; an answer that queued holds its slot longer; with no round
+trip known (`fastest = 0`) it is `period` after the answer, whatever the latency. A
+booking is granted only when fewer than `window()` slots are held (booked, in flight) or
+still inside their `period` (answered): no window of `period` seconds can see more than
+`window() <= requests` requests, the first included. A caller that cannot be given a time
+yet (every slot booked or in flight) queues, first come, first served, and is booked when
+a slot is answered or given back.
 
 The pacer (the spacing). A GCRA bucket of `burst` at `rate` spaces the bookings evenly; it
 runs at the full rate less a small `headroom` for latency jitter, since the log, not the

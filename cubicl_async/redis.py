@@ -31,10 +31,13 @@ class RedisRateLimiter(Fleet):
 
     - no window of `period` seconds carries more than `requests` requests, the first one
       included: a request holds its slot from its booked time until `period` after its
-      answer, less the fastest round trip this process saw on an already-open connection
-      (on the assumption `RateLimit` states; the answer is timed by Redis when the script
-      runs, later than it came, which only holds the slot longer), and no slot is booked
-      beyond the limit;
+      answer less the fleet's fastest round trip on an already-open connection, and no
+      slot is booked beyond the limit. Each process measures its own and tells Redis with
+      each answer; the smallest of the live processes' counts, and none while one of them
+      has not measured its own yet, since its host may be nearer the API (the assumption
+      of `RateLimit`, and: the process with the fastest round trip is the nearest to the
+      API each way). Redis times an answer when the script runs, later than it came,
+      which only holds the slot longer;
     - each caller is told in the same round trip the time of the slot it booked and sleeps
       until then (no polling); callers are served first come, first served across
       processes; one who cannot be given a time yet queues in Redis and is told when a

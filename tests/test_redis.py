@@ -266,6 +266,35 @@ async def test_an_answer_frees_its_slot_the_fastest_open_round_trip_early(
             assert booked + 10.0 <= frees <= max(booked + 10, after + 9.8 + TICK) + 1e-6
 
 
+async def test_the_fleet_takes_the_smallest_round_trip_of_its_live_owners(
+    redis: Redis, limiters: list[RedisRateLimiter]
+) -> None:
+    """A's 0.3 s round trip counts alone; with B, B's 0.05 s, and nothing until B tells it."""
+    a, b = (make(limiters, redis, RateLimit(100, 10.0)) for _ in range(2))
+    loop = asyncio.get_running_loop()
+    await b.acquire()  # alive, with no round trip known: a slot might go to its nearer host
+
+    async def answer(limiter: RedisRateLimiter, trip: float) -> tuple[float, float, float]:
+        await limiter.acquire()
+        sent_at = loop.time()
+        await asyncio.sleep(trip)
+        before = _seconds(await redis.time())
+        await limiter.record(sent_at, rate_limited=False, reused=True)
+        after = _seconds(await redis.time())
+        return before, await last_frees(redis, limiter), after
+
+    def credited(answered: tuple[float, float, float], credit: float) -> bool:
+        before, frees, after = answered
+        return before + 10.0 - credit - 1e-6 <= frees <= after + 10.0 - credit + 1e-6
+
+    assert credited(await answer(a, 0.3), 0.0)  # B has told nothing: no credit
+    await answer(b, 0.05)
+    assert a._credit() > b._credit() > 0
+    assert credited(await answer(a, 0.3), b._credit())
+    await b.aclose()  # gone: its round trip with it
+    assert credited(await answer(a, 0.3), a._credit())
+
+
 async def test_a_key_shared_with_another_limit_is_refused(
     redis: Redis, limiters: list[RedisRateLimiter]
 ) -> None:
@@ -290,7 +319,8 @@ async def test_keys_stay_one_window_big_and_expire_on_their_own(
     assert await redis.zcard("{token}:done") <= 5
     assert await redis.zcard("{token}:ok") <= 5
     assert await redis.zcard("{token}:held") == 0
-    parts = {"", ":done", ":ok", ":alive", ":held", ":queue", ":owner", f":in:{limiter.owner}"}
+    parts = {"", ":done", ":ok", ":alive", ":held", ":queue", ":owner", ":trip",
+             f":in:{limiter.owner}"}  # fmt: skip
     assert set(await redis.keys("*")) <= {f"{{token}}{part}".encode() for part in parts}
     await limiter.aclose()
     assert 0 < await redis.pttl("{token}") <= 2 * (0.02 + 0.2) * 1000
