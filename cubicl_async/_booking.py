@@ -10,7 +10,7 @@ call, so nothing is needed from it beyond the `Throttle` methods.
 
 Round trips. `record(reused=True)` says the request left on a connection that had already
 carried one (no handshake in its round trip): the limiter keeps the fastest such round
-trip, less a tick of the clock, and the store frees each slot that much before `period`
+trip, less a small `MARGIN`, and the store frees each slot that much before `period`
 after its answer (never before `period` after its booked time; see `_schedule`).
 """
 
@@ -25,12 +25,14 @@ import weakref
 
 from ._errors import ClientStateError
 
-__all__ = ["TICK", "Booking", "Waiter"]
+__all__ = ["MARGIN", "Booking", "Waiter"]
 
-#: How much shorter than it was a round trip may read on the loop's clock, taken off the
-#: fastest one: a tick of the clock (15.6 ms for Windows' monotonic clock before Python
-#: 3.13; uvloop's loop clock counts milliseconds), 1 ms at least.
-TICK = max(time.get_clock_info("monotonic").resolution, 1e-3)
+#: Taken off the fastest round trip before it frees slots early: the fastest one seen
+#: still queued a little (up to 1.3 ms more than the two legs' fastest, in 17 runs of
+#: scenario c of benchmarks/saturation.py on 2 cores, where 1 ms left the server's window
+#: 0.45 ms to spare), and a clock may read a tick short (uvloop's counts milliseconds;
+#: Windows' monotonic clock ticks every 15.6 ms before Python 3.13).
+MARGIN = max(time.get_clock_info("monotonic").resolution, 0.005)
 
 
 class Waiter:
@@ -111,11 +113,11 @@ class Booking(abc.ABC):
         """Return what the store takes off `period` after each answer (0: nothing known).
 
         The fastest round trip of a request sent on an already-open connection, less
-        `TICK`, within 0 and `period`.
+        `MARGIN`, within 0 and `period`.
         """
         if self._fastest is None:
             return 0.0
-        return min(max(self._fastest - TICK, 0.0), self.period)
+        return min(max(self._fastest - MARGIN, 0.0), self.period)
 
     def _bind(self) -> asyncio.AbstractEventLoop:
         loop = asyncio.get_running_loop()
@@ -156,7 +158,7 @@ class Booking(abc.ABC):
         """Learn from an answer; for a 429, return the seconds until a slot frees, if known.
 
         The answer frees the slot of the request this task sent `period` from now, less
-        the fastest round trip seen on an open connection (less `TICK`). `reused`: this
+        the fastest round trip seen on an open connection (less `MARGIN`). `reused`: this
         request left on a connection that had carried one before, so its round trip
         (`sent_at` to now, with no handshake in it) counts.
         """

@@ -124,7 +124,7 @@ class RateLimiter(Booking):
 
     Latency: each answer frees its slot `period` after it, less the fastest round trip of
     a request sent on an already-open connection (the pipeline tells which, `reused=`),
-    less 1 ms (`TICK`): at 200 ms of latency on a 1 s window the limiter runs at the full
+    less 5 ms (`MARGIN`): at 200 ms of latency on a 1 s window the limiter runs at the full
     rate, where holding slots a whole `period` after their answers would cost 1 - 1/1.2
     of it (see `RateLimit` for the assumption that keeps the limit).
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from cubicl_async import RateLimit, RateLimiter
-from cubicl_async._booking import TICK
+from cubicl_async._booking import MARGIN
 from cubicl_async._throttle import on_open_connection, record_answer
 from cubicl_async.testing import Emulator
 
@@ -135,7 +135,7 @@ async def test_a_throttle_whose_record_predates_reused_is_called_as_before() -> 
 
 @pytest.mark.looptime
 async def test_the_limiter_keeps_the_fastest_round_trip_of_reused_connections_only() -> None:
-    """Answers after 0.5, 0.2 (new connection), 0.3 and 0.8 s: what counts is 0.3 s less a tick."""
+    """Answers after 0.5, 0.2 (new connection), 0.3 and 0.8 s: 0.3 s counts, less the margin."""
     limiter = RateLimiter(RateLimit(100, 1.0))
     assert limiter._credit() == 0.0  # nothing known: a period after the answer
     for trip, reused in [(0.5, True), (0.2, False), (0.3, True), (0.8, True)]:
@@ -143,7 +143,7 @@ async def test_the_limiter_keeps_the_fastest_round_trip_of_reused_connections_on
         sent_at = loop_clock()
         await asyncio.sleep(trip)
         await limiter.record(sent_at, rate_limited=False, reused=reused)
-    assert limiter._credit() == pytest.approx(0.3 - TICK)
+    assert limiter._credit() == pytest.approx(0.3 - MARGIN)
 
 
 @pytest.mark.looptime
@@ -179,8 +179,8 @@ async def test_at_a_constant_latency_a_slot_frees_a_period_after_its_send() -> N
     assert statuses == [200] * 20
     assert {r.status for r in emu.requests} == {200}
     sent = transport.sent
-    assert sent[5] - sent[0] == pytest.approx(1.0 + TICK)  # not 1.3: the round trip is known
-    assert sent[15] - sent[0] == pytest.approx(3 * (1.0 + TICK))
+    assert sent[5] - sent[0] == pytest.approx(1.0 + MARGIN)  # not 1.3: the round trip is known
+    assert sent[15] - sent[0] == pytest.approx(3 * (1.0 + MARGIN))
 
 
 @pytest.mark.looptime
@@ -213,7 +213,7 @@ async def test_an_answer_that_queued_holds_its_slot_longer() -> None:
         statuses = [await call(limiter, client) for _ in range(2)]
     assert statuses == [200, 200]
     spike, after = transport.sent[-2:]
-    assert after - spike == pytest.approx(1.5 + TICK)
+    assert after - spike == pytest.approx(1.5 + MARGIN)
     assert {r.status for r in emu.requests} == {200}
 
 
