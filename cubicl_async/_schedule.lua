@@ -5,7 +5,8 @@
 -- hash tag: :held (zset ticket -> time it may leave), :done (zset ticket -> time its slot
 -- frees), :ok (zset ticket -> time it could leave, accepted answers of the last period),
 -- :queue (zset ticket -> order), :owner (hash ticket -> owner), :alive (zset owner ->
--- deadline), :in:<owner> (list, the owner's inbox of re-bookings "ticket time now seq",
+-- deadline), :trip (hash owner -> its fastest round trip on an open connection, as of its
+-- last answer), :in:<owner> (list, the owner's inbox of re-bookings "ticket time now seq",
 -- time "-" for a booking queued again).
 -- ARGV: op, clock ("" = the server's TIME), owner, requests, period, headroom, liveness,
 -- the epoch the caller knew ("" = none), barrier (seconds), then the op's arguments.
@@ -16,6 +17,7 @@ if redis.replicate_commands then redis.replicate_commands() end
 local base = KEYS[1]
 local K_HELD, K_DONE, K_OK = base .. ':held', base .. ':done', base .. ':ok'
 local K_QUEUE, K_OWNER, K_ALIVE = base .. ':queue', base .. ':owner', base .. ':alive'
+local K_TRIP = base .. ':trip'
 local op, owner = ARGV[1], ARGV[3]
 local requests, period = tonumber(ARGV[4]), tonumber(ARGV[5])
 local headroom, liveness = tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -179,6 +181,7 @@ local function reap()
   for i = 1, #dead, 2 do
     deadline[dead[i]] = tonumber(dead[i + 1])
     redis.call('ZREM', K_ALIVE, dead[i])
+    redis.call('HDEL', K_TRIP, dead[i])
     redis.call('DEL', base .. ':in:' .. dead[i])
   end
   local all = redis.call('HGETALL', K_OWNER)
@@ -212,13 +215,24 @@ if op == 'reserve' then
     end
   end
 elseif op == 'answer' then
+  -- ARGV[12]: the caller's fastest round trip on an open connection, in seconds (0: none
+  -- known). Any owner may take the slot next, from a host nearer the API, so the fleet's
+  -- smallest counts: every live owner's, 0 for one that has not told its own yet. `now`
+  -- is later than the real answer, which only holds the slot longer.
   local ticket, limited = ARGV[10], ARGV[11] == '1'
+  redis.call('HSET', K_TRIP, owner, num(tonumber(ARGV[12] or '0') or 0))
+  local fastest = period
+  for _, who in ipairs(redis.call('ZRANGE', K_ALIVE, 0, -1)) do
+    local trip = redis.call('HGET', K_TRIP, who)
+    fastest = math.min(fastest, trip and tonumber(trip) or 0)
+  end
+  fastest = math.max(fastest, 0)
   local sent = redis.call('ZSCORE', K_HELD, ticket)
   if sent then
     sent = tonumber(sent)
     redis.call('ZREM', K_HELD, ticket)
     forget(ticket)
-    redis.call('ZADD', K_DONE, num(now + period), ticket)
+    redis.call('ZADD', K_DONE, num(math.max(sent + period, now + period - fastest)), ticket)
     if not limited then redis.call('ZADD', K_OK, num(sent), ticket) end
   end
   adapt(sent, limited)
@@ -258,6 +272,7 @@ elseif op == 'leave' then
     if all[i + 1] == owner then drop(all[i], now) end
   end
   redis.call('ZREM', K_ALIVE, owner)
+  redis.call('HDEL', K_TRIP, owner)
   redis.call('DEL', base .. ':in:' .. owner)
 end
 dispatch()
@@ -267,7 +282,7 @@ redis.call('HSET', base, 'requests', num(requests), 'period', num(period),
   'dropped', num(dropped),
   'tat', num(tat), 'cool', num(cool), 'qlo', qlo, 'qhi', qhi, 'seq', seq)
 local ttl = math.ceil((2 * period + 2 * liveness) * 1000)
-for _, key in ipairs({base, K_HELD, K_DONE, K_OK, K_QUEUE, K_OWNER, K_ALIVE}) do
+for _, key in ipairs({base, K_HELD, K_DONE, K_OK, K_QUEUE, K_OWNER, K_ALIVE, K_TRIP}) do
   redis.call('PEXPIRE', key, ttl)
 end
 for key, _ in pairs(inbox) do redis.call('PEXPIRE', key, math.ceil(4 * liveness * 1000)) end

@@ -5,13 +5,23 @@ One `Schedule` is the state of one throttle, and every operation takes the store
 algorithm over Redis keys, line for line (a differential test holds them together).
 
 The log (the guarantee). Each request holds a *slot* from the moment it may leave until
-`period` after its answer arrived: the server admits a request somewhere between its
-send and its answer, so a slot freed `period` after the answer was out of the server's
-window whatever the latency. A booking is granted only when fewer than `window()` slots
-are held (booked, in flight) or still inside their `period` (answered): no window of
-`period` seconds can see more than `window() <= requests` requests, the first included.
-A caller that cannot be given a time yet (every slot booked or in flight) queues, first
-come, first served, and is booked when a slot is answered or given back.
+`period` after the server admitted it, as far as its answer can tell. The server admits a
+request somewhere between its send and its answer. Take each leg of a round trip to be a
+fixed path cost plus queueing that is never negative (send to admission at least `f0`,
+admission to answer at least `g0`), and the fastest round trip the limiter saw on an
+already-open connection, `fastest`, to have queued on neither leg: `fastest = f0 + g0`
+(for a fleet, the script takes the smallest of its live processes', 0 while one of them
+has none yet: a slot may go next to a host nearer the API). Then a request answered at
+`r` was admitted by `r - g0`, and one sent at `s` is admitted at `s + f0` or later, so
+when a slot frees at `max(booked + period, r + period - fastest)` the request that takes
+it is admitted at least `period` after the one that held it. At a constant latency that
+is `period` after the send; an answer that queued holds its slot longer; with no round
+trip known (`fastest = 0`) it is `period` after the answer, whatever the latency. A
+booking is granted only when fewer than `window()` slots are held (booked, in flight) or
+still inside their `period` (answered): no window of `period` seconds can see more than
+`window() <= requests` requests, the first included. A caller that cannot be given a time
+yet (every slot booked or in flight) queues, first come, first served, and is booked when
+a slot is answered or given back.
 
 The pacer (the spacing). A GCRA bucket of `burst` at `rate` spaces the bookings evenly; it
 runs at the full rate less a small `headroom` for latency jitter, since the log, not the
@@ -94,13 +104,24 @@ class Schedule:
         return at
 
     def answer(
-        self, now: float, ticket: str | None, *, limited: bool, sent: float | None = None
+        self,
+        now: float,
+        ticket: str | None,
+        *,
+        limited: bool,
+        sent: float | None = None,
+        fastest: float = 0.0,
     ) -> float | None:
-        """Note the answer to `ticket`; for a 429, return the seconds until a slot frees."""
+        """Note the answer to `ticket`; for a 429, return the seconds until a slot frees.
+
+        `fastest` is the owner's fastest round trip on an open connection (0: none seen):
+        the slot frees at `max(booked + period, now + period - fastest)`.
+        """
         self._prune(now)
         held = self.held.pop(ticket, None) if ticket is not None else None
         if ticket is not None and held is not None:
-            self._add_done(now + self.period, ticket)
+            credit = min(max(fastest, 0.0), self.period)
+            self._add_done(max(held + self.period, now + self.period - credit), ticket)
             if not limited:
                 self.ok[ticket] = held
             sent = held
@@ -139,8 +160,9 @@ class Schedule:
     def estimate(self, now: float, ahead: int) -> float:
         """Estimate when a booking made behind `ahead` others (and the queue) would leave.
 
-        The slots held are taken to free `period` after their time (no latency), and each
-        slot serves again `period` after that.
+        The slots held are taken to free `period` after their time (the earliest the log
+        frees them: exact at a constant latency once a round trip is known), and each slot
+        serves again `period` after that.
         """
         j = len(self.queue) + ahead
         n = self.window()

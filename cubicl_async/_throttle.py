@@ -1,15 +1,22 @@
-"""Client-side throttling: the `Throttle` protocol and the local limiter (log, pacer, cooldown)."""
+"""Client-side throttling: the `Throttle` protocol, the local limiter, the pipeline's `record`."""
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+import asyncio
+import inspect
+import weakref
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
 from ._booking import Booking, Waiter
 from ._schedule import Schedule
 
-__all__ = ["RateLimit", "RateLimiter", "Throttle"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["RateLimit", "RateLimiter", "Throttle", "record_answer"]
 
 
 @attrs.frozen
@@ -17,11 +24,18 @@ class RateLimit:
     """At most `requests` requests in any window of `period` seconds, the first one included.
 
     The limiter keeps an exact log of the last `requests` slots: a request holds one from
-    the moment it may leave until `period` after its answer, so no window of the server
-    can count more than `requests`, whatever the latency. The log keeps the limit; a
-    pacer (a bucket of `burst`, refilling at `rate` = `requests / period * headroom`) only
-    spaces the requests evenly. `headroom` (99.5%) is a margin for latency jitter: the
-    log waits for the slowest answers, so the pacer need not.
+    the moment it may leave until `period` after its answer, less the fastest round trip
+    seen on an already-open connection (never less than `period` after its booked time).
+    No window of the server can count more than `requests`, whatever the latency, if
+    each leg of a round trip costs a fixed time plus queueing that is never negative and
+    that fastest round trip queued on neither leg: a slot then frees once the server has
+    admitted its request `period` ago. At a constant latency a slot serves again `period`
+    after its send; an answer that queued holds it longer; until such a round trip is
+    seen (and always over a transport that cannot tell, such as httpx's `MockTransport`),
+    `period` after its answer. The log keeps the limit; a pacer (a bucket of `burst`,
+    refilling at `rate` = `requests / period * headroom`) only spaces the requests evenly.
+    `headroom` (99.5%) is a margin for latency jitter: the log waits for the slowest
+    answers, so the pacer need not.
     """
 
     #: Requests allowed per window.
@@ -68,8 +82,15 @@ class Throttle(Protocol):
         """Wait until a request may leave; return the seconds waited."""
         ...
 
-    async def record(self, sent_at: float, *, rate_limited: bool) -> float | None:
-        """Learn from an answer; for a 429, return the seconds until a slot frees, if known."""
+    async def record(
+        self, sent_at: float, *, rate_limited: bool, reused: bool = False
+    ) -> float | None:
+        """Learn from an answer; for a 429, return the seconds until a slot frees, if known.
+
+        `reused`: the request left on a connection that had already answered one, so its
+        round trip (`sent_at` to now) has no handshake in it. The pipeline passes it only
+        to a `record` that takes it (one written before it existed keeps working).
+        """
         ...
 
     async def cool_down(self, seconds: float) -> None:
@@ -100,6 +121,12 @@ class RateLimiter(Booking):
     by 1%, up to the configured rate, probing for a limit that went up again (after a
     drop to a measured limit, only once 3 more periods have passed). `rate` tells the
     current value.
+
+    Latency: each answer frees its slot `period` after it, less the fastest round trip of
+    a request sent on an already-open connection (the pipeline tells which, `reused=`),
+    less 5 ms (`MARGIN`): at 200 ms of latency on a 1 s window the limiter runs at the full
+    rate, where holding slots a whole `period` after their answers would cost 1 - 1/1.2
+    of it (see `RateLimit` for the assumption that keeps the limit).
 
     `record()` also tells, for a 429, when our oldest accepted request of the last period
     leaves the server's window: the client cools down that long without `Retry-After`.
@@ -150,11 +177,13 @@ class RateLimiter(Booking):
         waiter.move(schedule.reserve(now, ticket))
         self._apply(schedule)
 
-    async def _answer(self, ticket: str | None, sent_at: float, *, limited: bool) -> float | None:
+    async def _answer(
+        self, ticket: str | None, sent_at: float, *, limited: bool, fastest: float
+    ) -> float | None:
         now, schedule = self._now()
         if schedule is None:
             return None
-        frees_in = schedule.answer(now, ticket, limited=limited, sent=sent_at)
+        frees_in = schedule.answer(now, ticket, limited=limited, sent=sent_at, fastest=fastest)
         self._apply(schedule)
         return frees_in
 
@@ -189,3 +218,62 @@ class RateLimiter(Booking):
             return max(self._until - now, 0.0)
         extra = max(ahead - len(self._waiters), 0)  # those not booked yet
         return (schedule.estimate(now, extra) - now) * self.ESTIMATE_SLACK
+
+
+# --- the pipeline's side: which answers came over an open connection --------------------
+
+#: Each connection's stream (httpcore's `network_stream`, one object per connection) ->
+#: the loop time of the first answer it carried; an entry goes with its connection.
+_OPENED: weakref.WeakKeyDictionary[object, float] = weakref.WeakKeyDictionary()
+#: Whether a type's `record` takes `reused=` (a `Throttle` may predate it).
+_TAKES_REUSED: dict[type, bool] = {}
+
+
+def on_open_connection(response: httpx.Response, sent_at: float, now: float) -> bool:
+    """Tell whether `response`'s request left on a connection that had answered one before.
+
+    Only such a round trip is free of a TCP (and TLS) handshake. httpcore puts the
+    connection's stream on each response, the same object for every request of one
+    connection; without it (httpx's `MockTransport` and `ASGITransport`) no answer counts.
+    A request sent after the connection's first answer left on an open connection, with
+    HTTP/1.1 (one request at a time) or HTTP/2 (several at once) alike.
+    """
+    stream = response.extensions.get("network_stream")
+    if stream is None:
+        return False
+    try:
+        first = _OPENED.setdefault(stream, now)
+    except TypeError:  # not weakly referenceable: a transport's own object; never counted
+        return False
+    return first < now and sent_at >= first
+
+
+def _takes_reused(throttle: Throttle) -> bool:
+    kind = type(throttle)
+    takes = _TAKES_REUSED.get(kind)
+    if takes is None:
+        try:
+            parameters = inspect.signature(throttle.record).parameters.values()
+        except (TypeError, ValueError):  # no signature to read: call it as before
+            takes = False
+        else:
+            takes = any(p.name == "reused" or p.kind is p.VAR_KEYWORD for p in parameters)
+        _TAKES_REUSED[kind] = takes
+    return takes
+
+
+def record_answer(
+    throttle: Throttle, sent_at: float, response: httpx.Response
+) -> Coroutine[Any, Any, float | None]:
+    """Return `throttle.record(...)` for `response` to a request sent at `sent_at` (loop time).
+
+    The pipeline's one call to `record`: `rate_limited` for a 429, and `reused` when the
+    request left on a connection that had answered one before (`on_open_connection`),
+    for a `record` that takes it (one written before `reused` existed gets no `reused`).
+    """
+    limited = response.status_code == 429
+    if not _takes_reused(throttle):
+        return throttle.record(sent_at, rate_limited=limited)
+    now = asyncio.get_running_loop().time()
+    reused = on_open_connection(response, sent_at, now)
+    return throttle.record(sent_at, rate_limited=limited, reused=reused)

@@ -31,7 +31,13 @@ class RedisRateLimiter(Fleet):
 
     - no window of `period` seconds carries more than `requests` requests, the first one
       included: a request holds its slot from its booked time until `period` after its
-      answer, and no slot is booked beyond the limit;
+      answer less the fleet's fastest round trip on an already-open connection, and no
+      slot is booked beyond the limit. Each process measures its own and tells Redis with
+      each answer; the smallest of the live processes' counts, and none while one of them
+      has not measured its own yet, since its host may be nearer the API (the assumption
+      of `RateLimit`, and: the process with the fastest round trip is the nearest to the
+      API each way). Redis times an answer when the script runs, later than it came,
+      which only holds the slot longer;
     - each caller is told in the same round trip the time of the slot it booked and sleeps
       until then (no polling); callers are served first come, first served across
       processes; one who cannot be given a time yet queues in Redis and is told when a
@@ -139,12 +145,15 @@ class RedisRateLimiter(Fleet):
             if await self._usable(waiter):
                 return
 
-    async def _answer(self, ticket: str | None, sent_at: float, *, limited: bool) -> float | None:
+    async def _answer(
+        self, ticket: str | None, sent_at: float, *, limited: bool, fastest: float
+    ) -> float | None:
         if ticket is None:
             return None
         if self._down_since is None:
             with contextlib.suppress(ThrottleUnavailableError, ConfigurationError):
-                reply = await self._call("answer", ticket, "1" if limited else "0", patient=False)
+                args = (ticket, "1" if limited else "0", repr(fastest))
+                reply = await self._call("answer", *args, patient=False)
                 if reply.result == "gone":  # its booking was lost: the answer still counts
                     await self._call("rejoin", "--", ticket, repr(self.period), patient=False)
                     return None

@@ -21,6 +21,7 @@ import pytest
 from redis.asyncio import Redis
 
 from cubicl_async import ConfigurationError, RateLimit
+from cubicl_async._booking import MARGIN
 from cubicl_async.redis import RedisRateLimiter
 
 TOKEN = "demo-token"  # noqa: S105 - the emulator's demo token
@@ -121,6 +122,12 @@ def make(
 async def held(redis: Redis) -> list[float]:
     """Return the booked times stored in Redis (its clock), in order."""
     return [at for _, at in await redis.zrange("{token}:held", 0, -1, withscores=True)]
+
+
+async def last_frees(redis: Redis, limiter: RedisRateLimiter) -> float:
+    """Return when the slot of the limiter's last answered request frees (Redis's clock)."""
+    done = await redis.zrange("{token}:done", 0, -1, withscores=True)
+    return max((ticket, at) for ticket, at in done if ticket.startswith(limiter.owner.encode()))[1]
 
 
 async def settle(redis: Redis, key: str, size: int) -> None:
@@ -238,6 +245,56 @@ async def test_a_caller_cancelled_while_it_waits_gives_its_slot_back(
     await asyncio.gather(waiter, return_exceptions=True)
 
 
+async def test_an_answer_frees_its_slot_the_fastest_open_round_trip_early(
+    redis: Redis, limiters: list[RedisRateLimiter]
+) -> None:
+    """2 per 10 s, 0.2 s round trips: a slot frees 10 s after the answer, then (reused) the send."""
+    limiter = make(limiters, redis, RateLimit(2, 10.0))
+    loop = asyncio.get_running_loop()
+    for reused in (False, True):
+        await limiter.acquire()
+        booked = max(await held(redis))
+        sent_at = loop.time()
+        await asyncio.sleep(0.2)
+        before = _seconds(await redis.time())
+        await limiter.record(sent_at, rate_limited=False, reused=reused)
+        after = _seconds(await redis.time())
+        frees = await last_frees(redis, limiter)
+        if not reused:  # Redis timed the answer after `before`: the slot frees after that
+            assert frees >= before + 10.0
+        else:  # a round trip of 0.2 s at least (less the margin), timed by Redis by `after`
+            assert booked + 10.0 <= frees <= max(booked + 10, after + 9.8 + MARGIN) + 1e-6
+
+
+async def test_the_fleet_takes_the_smallest_round_trip_of_its_live_owners(
+    redis: Redis, limiters: list[RedisRateLimiter]
+) -> None:
+    """A's 0.3 s round trip counts alone; with B, B's 0.05 s, and nothing until B tells it."""
+    a, b = (make(limiters, redis, RateLimit(100, 10.0)) for _ in range(2))
+    loop = asyncio.get_running_loop()
+    await b.acquire()  # alive, with no round trip known: a slot might go to its nearer host
+
+    async def answer(limiter: RedisRateLimiter, trip: float) -> tuple[float, float, float]:
+        await limiter.acquire()
+        sent_at = loop.time()
+        await asyncio.sleep(trip)
+        before = _seconds(await redis.time())
+        await limiter.record(sent_at, rate_limited=False, reused=True)
+        after = _seconds(await redis.time())
+        return before, await last_frees(redis, limiter), after
+
+    def credited(answered: tuple[float, float, float], credit: float) -> bool:
+        before, frees, after = answered
+        return before + 10.0 - credit - 1e-6 <= frees <= after + 10.0 - credit + 1e-6
+
+    assert credited(await answer(a, 0.3), 0.0)  # B has told nothing: no credit
+    await answer(b, 0.05)
+    assert a._credit() > b._credit() > 0
+    assert credited(await answer(a, 0.3), b._credit())
+    await b.aclose()  # gone: its round trip with it
+    assert credited(await answer(a, 0.3), a._credit())
+
+
 async def test_a_key_shared_with_another_limit_is_refused(
     redis: Redis, limiters: list[RedisRateLimiter]
 ) -> None:
@@ -262,7 +319,8 @@ async def test_keys_stay_one_window_big_and_expire_on_their_own(
     assert await redis.zcard("{token}:done") <= 5
     assert await redis.zcard("{token}:ok") <= 5
     assert await redis.zcard("{token}:held") == 0
-    parts = {"", ":done", ":ok", ":alive", ":held", ":queue", ":owner", f":in:{limiter.owner}"}
+    parts = {"", ":done", ":ok", ":alive", ":held", ":queue", ":owner", ":trip",
+             f":in:{limiter.owner}"}  # fmt: skip
     assert set(await redis.keys("*")) <= {f"{{token}}{part}".encode() for part in parts}
     await limiter.aclose()
     assert 0 < await redis.pttl("{token}") <= 2 * (0.02 + 0.2) * 1000

@@ -30,6 +30,57 @@ def test_a_slot_frees_a_period_after_its_answer_not_its_send() -> None:
     assert s.reserve(3.0, "c") == 13.0
 
 
+@pytest.mark.parametrize(
+    ("answered", "fastest", "frees"),
+    [
+        (3.0, 0.0, 13.0),  # no round trip known: `period` after the answer
+        (3.0, 3.0, 10.0),  # a 3 s round trip, answered 3 s on: `period` after the send
+        (3.0, 1.0, 12.0),  # 1 s at the fastest: the 2 s it queued hold the slot longer
+        (3.0, 5.0, 10.0),  # faster than the fastest: never before `period` after booking
+        (15.0, 20.0, 15.0),  # more than `period` counts as `period`: never before the answer
+        (3.0, -1.0, 13.0),  # a negative round trip counts as none
+    ],
+)
+def test_an_answer_frees_its_slot_a_period_after_it_less_the_fastest_round_trip(
+    answered: float, fastest: float, frees: float
+) -> None:
+    """2 per 10 s, both at 0, one answered at `answered`: the third gets its slot at `frees`."""
+    s = Schedule(2, 10.0, 1.0, now=0.0)
+    assert s.reserve(0.0, "a") == s.reserve(0.0, "b") == 0.0
+    assert s.answer(answered, "a", limited=False, fastest=fastest) is None
+    assert s.reserve(answered, "c") == frees
+
+
+@pytest.mark.parametrize(
+    ("fastest", "frees_in"),
+    [
+        (0.0, 9.0),  # "a", answered at 2, leaves the window at 12
+        (2.0, 7.0),  # a constant 2 s latency: "a" leaves it 10 s after its send
+    ],
+)
+def test_a_429_tells_when_the_oldest_accepted_request_leaves_the_window(
+    fastest: float, frees_in: float
+) -> None:
+    """2 per 10 s: "a" accepted at 2, "b" limited at 3: the wait is to "a"'s slot."""
+    s = Schedule(2, 10.0, 1.0, now=0.0)
+    s.reserve(0.0, "a")
+    s.reserve(0.0, "b")
+    s.answer(2.0, "a", limited=False, fastest=fastest)
+    assert s.answer(3.0, "b", limited=True, fastest=fastest) == frees_in
+
+
+def test_the_estimate_holds_for_slots_answered_at_a_constant_latency() -> None:
+    """3 per 3 s, all in flight: the estimate (3 s) is what the log says once they answer."""
+    s = Schedule(3, 3.0, 1.0, now=0.0)
+    for name in "abc":
+        s.reserve(0.0, name)
+    assert s.estimate(0.2, 0) == 3.0  # taken to free `period` after their time
+    for name in "abc":
+        s.answer(0.5, name, limited=False, fastest=0.5)
+    assert s.estimate(0.5, 0) == 3.0
+    assert s.reserve(0.5, "d") == 3.0
+
+
 def test_callers_without_a_known_time_queue_and_are_booked_in_order() -> None:
     """Every slot in flight: later callers queue; each answer books the next one in line."""
     s = Schedule(2, 10.0, 1.0, now=0.0)

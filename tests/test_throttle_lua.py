@@ -1,10 +1,11 @@
 """One algorithm, two stores: `Schedule` and `_schedule.lua` agree on every operation.
 
 Hypothesis draws a limit and a run of operations (book, answer, 429, give back, cool down,
-let time pass) at increasing times; the same run goes to a `Schedule` and to the script on
-a real redis-server, given the same clock (the script's test seam: production calls pass
-"" and the server's `TIME` is used). Both must answer the same times, 429 estimates,
-re-bookings, rates and sizes, to the last bit.
+let time pass) at increasing times, each answer with its owner's fastest round trip; the
+same run goes to a `Schedule` and to the script on a real redis-server, given the same
+clock (the script's test seam: production calls pass "" and the server's `TIME` is used).
+Both must answer the same times, 429 estimates, re-bookings, rates and sizes, to the last
+bit.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from redis import Redis
 
@@ -27,7 +28,10 @@ redis_server = test_redis.redis_server  # the session's server, a fixture here t
 
 OPS = st.sampled_from(["reserve", "reserve", "reserve", "answer", "answer", "429", "429",
                        "release", "cool", "tick"])  # fmt: skip
-STEP = st.tuples(st.sampled_from([0.0, 0.0, 0.05, 0.1, 0.37, 1.0, 2.5]), OPS, st.integers(0, 30))
+#: The owner's fastest round trip passed with an answer: none, some, past `period`, < 0.
+FASTEST = st.sampled_from([0.0, 0.0, 0.0, 0.01, 0.05, 0.37, 0.999, 1.0, 2.5, 4.0, -0.5])
+STEP = st.tuples(st.sampled_from([0.0, 0.0, 0.05, 0.1, 0.37, 1.0, 2.5]), OPS, st.integers(0, 30),
+                 FASTEST)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +56,19 @@ class Lua:
         return reply
 
 
-def view(s: Schedule) -> tuple[float, float, float, int, int, int, int]:
-    """Return the parts of a Schedule that a reply carries."""
-    return (s.rate, s.tat, s.until, s.window(), len(s.held), len(s.done), len(s.queue))
+View = tuple[float, float, float, int, int, int, float | None, int]
 
 
-def reply_view(r: list[Any]) -> tuple[float, float, float, int, int, int, int]:
+def view(s: Schedule) -> View:
+    """Return the parts of a Schedule that a reply carries (the first slot to free too)."""
+    first = s.done[0][0] if s.done else None
+    return (s.rate, s.tat, s.until, s.window(), len(s.held), len(s.done), first, len(s.queue))
+
+
+def reply_view(r: list[Any]) -> View:
     """Return the same parts, from the script's reply."""
-    return (float(r[3]), float(r[4]), float(r[5]), r[6], r[7], r[8], r[10])
+    first = float(r[9]) if r[9] else None
+    return (float(r[3]), float(r[4]), float(r[5]), r[6], r[7], r[8], first, r[10])
 
 
 def moves(r: list[Any]) -> list[tuple[str, float | None]]:
@@ -76,9 +85,16 @@ def moves(r: list[Any]) -> list[tuple[str, float | None]]:
     headroom=st.sampled_from([0.995, 1.0, 0.9]),
     steps=st.lists(STEP, min_size=10, max_size=80),
 )
+# an answer long after its booking, with a round trip over `period` (clamped to it)
+@example(
+    requests=1,
+    period=1.0,
+    headroom=1.0,
+    steps=[(0.0, "reserve", 0, 0.0), (2.5, "answer", 0, 4.0), (0.0, "reserve", 0, 0.0)],
+)
 def test_the_script_and_the_schedule_agree_on_every_operation(
     sync_redis: Redis, requests: int, period: float, headroom: float,
-    steps: list[tuple[float, str, int]],
+    steps: list[tuple[float, str, int, float]],
 ) -> None:  # fmt: skip
     """Each operation gives the same result, re-bookings and state in both stores."""
     sync_redis.delete(*(sync_redis.keys("{diff}*") or ["{diff}"]))
@@ -87,7 +103,7 @@ def test_the_script_and_the_schedule_agree_on_every_operation(
     schedule = Schedule(requests, period, headroom, now)
     lua("tick", now)
     tickets: list[str] = []
-    for dt, op, pick in steps:
+    for dt, op, pick, trip in steps:
         now += dt
         # mostly one of the last few tickets: those still held, as in a real run
         ticket = tickets[-1 - pick % min(len(tickets), 4)] if tickets else "owner:0000000000"
@@ -97,8 +113,8 @@ def test_the_script_and_the_schedule_agree_on_every_operation(
             expected: object = schedule.reserve(now, ticket)
             reply = lua("reserve", now, ticket)
         elif op in ("answer", "429"):
-            expected = schedule.answer(now, ticket, limited=op == "429")
-            reply = lua("answer", now, ticket, "1" if op == "429" else "0")
+            expected = schedule.answer(now, ticket, limited=op == "429", fastest=trip)
+            reply = lua("answer", now, ticket, "1" if op == "429" else "0", repr(trip))
         elif op == "release":
             expected = schedule.release(now, ticket)
             reply = lua("release", now, ticket)
