@@ -14,8 +14,10 @@ sees; the last answer's latency is not the SDK's to hide). `429s` counts the ser
 Scenarios: (a) client configured at the server's limit; (b) at twice it: the SDK must
 find the real limit (the emulator sends no Retry-After here, so a 429 costs the SDK's own
 estimate of when the window frees a slot, not a whole second of a 1-second window);
-(c) 200 ms of latency on every answer, with the SDK's default concurrency (a slot is held
-until its answer, so the rate is at most R per PERIOD + latency: 0.83 by design);
+(c) 200 ms of latency on every answer, with the SDK's default concurrency (a slot frees
+PERIOD after its answer less the fastest round trip seen on an open connection, less 5 ms:
+at a constant latency about PERIOD after its send, so 0.96 to 0.97, where freeing it
+PERIOD after the answer capped the rate at R per PERIOD + latency, 0.83);
 (d) two clients sharing one RateLimiter; (e) 600 per 10 s; (f) 10 per 1 s. The emulator
 runs in a child process, as a real server would, so it does not compete with the client
 for the GIL.

@@ -124,9 +124,9 @@ class RateLimiter(Booking):
 
     Latency: each answer frees its slot `period` after it, less the fastest round trip of
     a request sent on an already-open connection (the pipeline tells which, `reused=`),
-    less 5 ms (`MARGIN`): at 200 ms of latency on a 1 s window the limiter runs at the full
-    rate, where holding slots a whole `period` after their answers would cost 1 - 1/1.2
-    of it (see `RateLimit` for the assumption that keeps the limit).
+    less 5 ms (`MARGIN`); see `RateLimit` for the assumption that keeps the limit. At 200
+    ms of latency on a 1 s window (scenario c of benchmarks/saturation.py) it reaches 0.96
+    to 0.97 of the limit, where freeing slots `period` after their answers gave 0.83.
 
     `record()` also tells, for a 429, when our oldest accepted request of the last period
     leaves the server's window: the client cools down that long without `Retry-After`.
