@@ -34,7 +34,7 @@ from ._projects import Projects
 from ._retry import RAISE, Action, RetryPolicy
 from ._session import ClientStats, Queued, Session, close_elsewhere
 from ._tasks import Tasks
-from ._throttle import RateLimit, RateLimiter, Throttle
+from ._throttle import RateLimit, RateLimiter, Throttle, record_answer
 from ._users import Users
 from ._version import __version__
 from ._webhooks import Webhooks
@@ -366,7 +366,7 @@ class AsyncCubicl:
                     # the stream closed, unlink them and a page is freed as soon as it is used.
                     response.stream = _READ
                     outcome, status, sent = str(response.status_code), response.status_code, True
-                    frees_in = await throttle.record(sent_at, rate_limited=status == 429)
+                    frees_in = await record_answer(throttle, sent_at, response)
                 logger.debug("%s %s -> %s (attempt %d, waited %.3fs)",
                              method, path, outcome, retries + 1, waited)  # fmt: skip
                 if status is not None:

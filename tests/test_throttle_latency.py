@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
-from cubicl_async import RateLimit, RateLimiter
+from cubicl_async import AsyncCubicl, RateLimit, RateLimiter
 from cubicl_async._booking import MARGIN
 from cubicl_async._throttle import on_open_connection, record_answer
-from cubicl_async.testing import Emulator
+from cubicl_async.testing import Demo, Emulator
 
 TOKEN = "demo-token"  # noqa: S105 - the emulator's demo token
 
@@ -236,3 +236,51 @@ async def test_httpcore_gives_one_stream_per_connection_and_the_second_answer_co
     assert streams[0] is streams[1]
     assert weakref.ref(streams[0])() is streams[0]
     assert counted == [False, True]
+
+
+# --- through the client's pipeline ----------------------------------------------------------
+
+
+@pytest.mark.looptime
+async def test_the_client_frees_slots_a_period_after_the_send_at_a_constant_latency() -> None:
+    """AsyncCubicl, 5 per 1 s, 0.3 s per answer, 20 calls: no 429, the 6th 1.0 s after the 1st."""
+    emu = org(rate_limit=5, rate_period=1.0)
+    emu.faults.latency = 0.3
+    transport = Connections(emu)
+    async with AsyncCubicl(TOKEN, base_url=emu.base_url_in_process, transport=transport,
+                           rate_limit=RateLimit(5, 1.0), max_concurrency=20) as client:  # fmt: skip
+        for _ in range(2):  # the second on the first's connection: the round trip is known
+            await client.projects.list()
+        await asyncio.sleep(2.0)
+        del transport.sent[:]
+        await asyncio.gather(*(client.projects.list() for _ in range(20)))
+    assert {r.status for r in emu.requests} == {200}
+    sent = transport.sent
+    assert sent[5] - sent[0] == pytest.approx(1.0 + MARGIN)
+
+
+class Noting(RateLimiter):
+    """A RateLimiter noting what the pipeline says of each answer's connection."""
+
+    def __init__(self) -> None:
+        super().__init__(RateLimit(60, 60.0))
+        self.reused: list[bool] = []
+
+    async def record(
+        self, sent_at: float, *, rate_limited: bool, reused: bool = False
+    ) -> float | None:
+        """Note `reused`, then record."""
+        self.reused.append(reused)
+        return await super().record(sent_at, rate_limited=rate_limited, reused=reused)
+
+
+async def test_the_pipeline_tells_the_throttle_of_a_reused_connection_on_loopback(
+    demo: Demo, cubicl_server_url: str
+) -> None:
+    """Real httpcore: the first call opens a connection, the second reuses it and says so."""
+    throttle = Noting()
+    async with AsyncCubicl("demo-token", base_url=cubicl_server_url, rate_limit=throttle) as c:
+        await c.projects.list()
+        await c.projects.list()
+    assert throttle.reused == [False, True]
+    assert throttle._fastest is not None
