@@ -193,6 +193,9 @@ end
 
 reap()
 prune()
+-- The queue waits only while every slot is held: a dead owner's slots, freed just now, serve
+-- it before the operation (a caller booking now must not join a queue that can move).
+dispatch()
 local alive = redis.call('ZSCORE', K_ALIVE, owner) and 1 or 0 -- 0: first call, or reaped
 if op ~= 'leave' then redis.call('ZADD', K_ALIVE, num(now + liveness), owner) end
 

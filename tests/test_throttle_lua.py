@@ -129,3 +129,26 @@ def test_the_script_and_the_schedule_agree_on_every_operation(
         assert (float(result) if result else None) == expected, op
         assert moves(reply) == schedule.take_moved(), op
         assert reply_view(reply) == view(schedule), op
+
+
+def test_a_reserve_that_reaps_a_dead_owner_serves_the_queue_before_joining_it(
+    sync_redis: Redis,
+) -> None:
+    """A holds both slots and dies, B waits; B's next booking reaps A: booked, and told so."""
+    sync_redis.delete(*(sync_redis.keys("{reap}*") or ["{reap}"]))
+    script = sync_redis.register_script(SCRIPT)
+
+    def call(op: str, now: float, owner: str, *args: str) -> list[Any]:
+        liveness = "1.0" if owner == "a" else "60.0"
+        argv = [op, repr(now), owner, "2", "1.0", "1.0", liveness, "", "0", *args]
+        reply: list[Any] = script(keys=["{reap}"], args=argv)
+        return reply
+
+    now = 1_700_000_000.0
+    call("reserve", now, "a", "a:1")
+    call("reserve", now, "a", "a:2")  # both slots in flight, then "a" beats no more
+    assert call("reserve", now, "b", "b:1")[13] == ""  # queued
+    reply = call("reserve", now + 2.0, "b", "b:2")  # "a" is dead by now: its slots free
+    assert moves(reply) == [("b:1", now + 2.0)]  # the queue first,
+    assert reply[13] != ""  # then the new booking, which is not queued behind it
+    assert float(reply[13]) == now + 2.0
