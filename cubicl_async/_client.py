@@ -30,7 +30,7 @@ from ._errors import (
 )
 from ._files import Files
 from ._httpx import (
-    Through,
+    Wire,
     check_timeout,
     downloading,
     may_have_left,
@@ -81,7 +81,7 @@ class AsyncCubicl:
         retry: how failed requests are retried (see `RetryPolicy`).
         timeout: seconds (float) or an `httpx.Timeout`.
         max_concurrency: requests in flight at once; the connection pool has this size.
-            Callers beyond it queue first come, first served. Throughput is at most
+            Callers beyond it queue first come, first served. Wireput is at most
             `max_concurrency / latency`. By default, enough to keep the rate limit busy
             at 0.5 s of latency, `ceil(rate * 0.5)`, within 4 and 32 (4 at the API's 60 or
             120 a minute); 4 with no client-side limit. Each pooled connection costs
@@ -244,7 +244,7 @@ class AsyncCubicl:
         wire, slots = self._bind()
         return downloading(wire.http, slots, url, self._timeout, USER_AGENT)
 
-    def _bind(self) -> tuple[Through, asyncio.Semaphore]:
+    def _bind(self) -> tuple[Wire, asyncio.Semaphore]:
         """Return the loop-bound parts, creating them in the running loop on first use."""
         session = self._session
         if session.closed:
@@ -332,7 +332,7 @@ class AsyncCubicl:
 
     async def _attempts(
         self,
-        wire: Through,
+        wire: Wire,
         slots: asyncio.Semaphore,
         request: httpx.Request,
         into: tuple[Any, str | None],

@@ -24,8 +24,7 @@ from ._errors import (
 from ._network import AsyncioTransport
 
 __all__ = [
-    "Direct",
-    "Through",
+    "Wire",
     "check_timeout",
     "downloading",
     "env_proxies",
@@ -47,54 +46,27 @@ def warm_up() -> None:
             importlib.import_module(name)
 
 
-class Through:
-    """Sends requests through an `httpx.AsyncClient`: a user's `http_client=`, or a proxy.
+class Wire:
+    """How a client's requests reach its pool: built and sent once per attempt.
 
-    The client's auth, hooks, mounts, cookies and default timeout apply; `headers` (ours,
-    for a user's client) go on every request.
+    With a `transport` (the client we build), requests go straight to it: headers merged
+    once, here, the URL parsed once, and the answer read as `AsyncClient.send` would.
+    `build_request` and `send` cost about 250 µs of CPU a call (measured: the URL merged
+    and parsed again, the cookie jar's urllib objects, the auth and redirect plumbing),
+    and an API call uses none of it: its headers are fixed, it follows no redirect and
+    keeps no cookie. Without one (a user's `http_client=`, or a proxy that httpx mounts),
+    they go through `http`, whose auth, hooks, mounts, cookies and default timeout apply;
+    `headers` (ours, for a user's client) go on every request. Downloads, which follow
+    redirects, always go through `http`.
     """
 
-    def __init__(self, http: httpx.AsyncClient, headers: Mapping[str, str] | None) -> None:
-        self.http, self.headers = http, headers
-
-    def build(
+    def __init__(
         self,
-        method: str,
-        url: str,
-        query: tuple[tuple[str, str], ...],
-        *,
-        json: Any = None,
-        content: AsyncIterable[bytes] | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: Any = httpx.USE_CLIENT_DEFAULT,
-    ) -> httpx.Request:
-        """Return the request (its `timeout`: the client's unless given)."""
-        if headers is not None:
-            headers = {**(self.headers or {}), **headers}
-        return self.http.build_request(
-            method, url, params=query or None,  # an empty params= parses the URL again
-            json=json, content=content, headers=headers or self.headers, timeout=timeout,
-        )  # fmt: skip
-
-    async def send(self, request: httpx.Request) -> httpx.Response:
-        """Send `request`; return the answer with its body read."""
-        return await self.http.send(request)
-
-
-class Direct(Through):
-    """Sends requests straight to the pool's transport: the client we build does this.
-
-    `AsyncClient.build_request` and `send` cost about 250 µs of CPU a call (measured: the
-    URL merged and parsed again, the cookie jar's urllib objects, the auth and redirect
-    plumbing), and an API call uses none of it: its headers are fixed, it follows no
-    redirect and keeps no cookie. So the headers are merged once, here, the URL parsed
-    once, and the transport's answer read as `send` would. Downloads, which follow
-    redirects, still go through the `AsyncClient`.
-    """
-
-    def __init__(self, http: httpx.AsyncClient, transport: httpx.AsyncBaseTransport) -> None:
-        super().__init__(http, None)
-        self.transport = transport
+        http: httpx.AsyncClient,
+        headers: Mapping[str, str] | None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.http, self.headers, self.transport = http, headers, transport
         #: httpx's defaults merged with ours, as `build_request` would merge them.
         self.merged = dict(http.headers)
         self.timeout = {"timeout": http.timeout.as_dict()}
@@ -111,21 +83,29 @@ class Direct(Through):
         timeout: Any = httpx.USE_CLIENT_DEFAULT,
     ) -> httpx.Request:
         """Return the request (its `timeout`: the client's unless given)."""
+        if self.transport is None:
+            if headers is not None:
+                headers = {**(self.headers or {}), **headers}
+            return self.http.build_request(
+                method, url, params=query or None,  # an empty params= parses the URL again
+                json=json, content=content, headers=headers or self.headers, timeout=timeout,
+            )  # fmt: skip
         if query:
             url = f"{url}?{urlencode(query)}"  # what httpx.QueryParams would write
+        own = timeout is httpx.USE_CLIENT_DEFAULT
         return httpx.Request(
             method,
             url,
             json=json,
             content=content,
             headers={**self.merged, **headers} if headers else self.merged,
-            extensions=self.timeout
-            if timeout is httpx.USE_CLIENT_DEFAULT
-            else {"timeout": httpx.Timeout(timeout).as_dict()},
+            extensions=self.timeout if own else {"timeout": httpx.Timeout(timeout).as_dict()},
         )
 
     async def send(self, request: httpx.Request) -> httpx.Response:
         """Send `request`; return the answer with its body read (the connection is back)."""
+        if self.transport is None:
+            return await self.http.send(request)
         try:
             response = await self.transport.handle_async_request(request)
             response.request = request
@@ -151,22 +131,22 @@ def wire_for(
     headers: Mapping[str, str],
     timeout: Any,
     size: int,
-) -> Through:
+) -> Wire:
     """Return how a client's requests reach its pool: straight to it if we build it.
 
     A user's `http_client=` is used as is (their auth, hooks and mounts apply, our
     headers go on each request); with a proxy in the environment, an `httpx.AsyncClient`
     of ours mounts it as httpx does; else our client is built on `transport` (by default
-    `AsyncioTransport`, `size` connections) and `Direct` sends to it.
+    `AsyncioTransport`, `size` connections) and requests go straight to it.
     """
     if http is not None:
-        return Through(http, headers)
+        return Wire(http, headers)
     limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
     if transport is None and env_proxies():
-        return Through(httpx.AsyncClient(limits=limits, timeout=timeout, headers=headers), None)
+        return Wire(httpx.AsyncClient(limits=limits, timeout=timeout, headers=headers), None)
     transport = transport or AsyncioTransport(limits)
-    return Direct(httpx.AsyncClient(transport=transport, timeout=timeout, headers=headers),
-                  transport)  # fmt: skip
+    http = httpx.AsyncClient(transport=transport, timeout=timeout, headers=headers)
+    return Wire(http, None, transport)
 
 
 #: Bytes a download yields at a time.

@@ -11,7 +11,7 @@ import httpx
 
 from ._display import card_html
 from ._errors import ClientStateError
-from ._httpx import Through
+from ._httpx import Wire
 from ._throttle import Throttle
 
 __all__ = ["ClientStats", "Queued", "Session", "close_elsewhere"]
@@ -54,7 +54,7 @@ class Session:
         self.http = http
         self.owns_http = http is None
         #: How requests reach the pool (set when the client binds to its loop).
-        self.wire: Through | None = None
+        self.wire: Wire | None = None
         self.limiter = limiter
         self.loop: asyncio.AbstractEventLoop | None = None
         self.slots: asyncio.Semaphore | None = None

@@ -166,11 +166,21 @@ async def warm_up(limiter: RateLimiter, client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.looptime
-async def test_at_a_constant_latency_a_slot_frees_a_period_after_its_send() -> None:
-    """5 per 1 s, 0.3 s per answer, 20 calls: no 429, the 6th leaves 1.0 s after the 1st."""
+@pytest.mark.parametrize(
+    ("streams", "gap"),
+    [(True, 1.0 + MARGIN), (False, 1.3)],
+    ids=["round-trip-known", "no-stream"],
+)
+async def test_a_slot_frees_a_period_after_the_send_once_the_round_trip_is_known(
+    streams: bool, gap: float
+) -> None:
+    """5 per 1 s, 0.3 s per answer, 20 calls, no 429: the 6th 1.0 s after the 1st, or 1.3 s.
+
+    1.0 s once the round trip is known; 1.3 s over a transport that gives no stream.
+    """
     emu = org(rate_limit=5, rate_period=1.0)
     emu.faults.latency = 0.3
-    transport = Connections(emu)
+    transport = Connections(emu, streams=streams)
     limiter = RateLimiter(RateLimit(5, 1.0))
     async with http(emu, transport) as client:
         await warm_up(limiter, client)
@@ -179,25 +189,8 @@ async def test_at_a_constant_latency_a_slot_frees_a_period_after_its_send() -> N
     assert statuses == [200] * 20
     assert {r.status for r in emu.requests} == {200}
     sent = transport.sent
-    assert sent[5] - sent[0] == pytest.approx(1.0 + MARGIN)  # not 1.3: the round trip is known
-    assert sent[15] - sent[0] == pytest.approx(3 * (1.0 + MARGIN))
-
-
-@pytest.mark.looptime
-async def test_without_a_known_round_trip_a_slot_frees_a_period_after_its_answer() -> None:
-    """The same over a transport that gives no stream: the 6th leaves 1.3 s after the 1st."""
-    emu = org(rate_limit=5, rate_period=1.0)
-    emu.faults.latency = 0.3
-    transport = Connections(emu, streams=False)
-    limiter = RateLimiter(RateLimit(5, 1.0))
-    async with http(emu, transport) as client:
-        await warm_up(limiter, client)
-        del transport.sent[:]
-        statuses = await asyncio.gather(*(call(limiter, client) for _ in range(20)))
-    assert statuses == [200] * 20
-    sent = transport.sent
-    assert sent[5] - sent[0] == pytest.approx(1.3)
-    assert sent[15] - sent[0] == pytest.approx(3 * 1.3)
+    assert sent[5] - sent[0] == pytest.approx(gap)
+    assert sent[15] - sent[0] == pytest.approx(3 * gap)
 
 
 @pytest.mark.looptime
